@@ -1,0 +1,71 @@
+"""What every carrier shares: error readings with the reviewer's Chinese reason, page-image
+naming in the work folder, and the limits that keep one bad file from stalling a batch."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from extractors.records import FileReading
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PAGES = 500
+# Pillow's own bomb guard is 179 Mpx; a 600 dpi A3 scan is ~70 Mpx.
+MAX_IMAGE_PIXELS = 120_000_000
+
+# error_code -> reason shown to the reviewer (details appended after "：").
+REASONS = {
+    "corrupt": "文件已损坏，无法读取",
+    "encrypted": "文件已加密（设有打开密码），无法读取",
+    "empty": "文件为空（0 字节）",
+    "unsupported": "不支持的文件类型",
+    "too_large": "文件过大，超出处理上限",
+    "legacy_unconverted": "旧版 Word/WPS 文件（.doc/.wps）未能转换：本机未安装 LibreOffice，请人工打开核对或要求申请单位提交 PDF/DOCX",
+    "unsafe_archive": "压缩包条目不安全，已拒绝解压",
+}
+
+
+def failed(rel: str, path: Path, sha256: str, kind: str, code: str, detail: str = "",
+           meta: dict | None = None) -> FileReading:
+    reason = REASONS.get(code, code)
+    return FileReading(
+        file=rel,
+        source_path=str(path),
+        sha256=sha256,
+        kind=kind,
+        error_code=code,
+        error=f"{reason}：{detail}" if detail else reason,
+        meta=meta or {},
+    )
+
+
+def page_image_path(work_dir: Path, sha256: str, page: int, dpi: int | None = None) -> Path:
+    """Named by content hash, so a rerun (or the same scan submitted twice) reuses it."""
+    suffix = f"_{dpi}dpi" if dpi else ""
+    return work_dir / "pages" / f"{sha256[:24]}_p{page:03d}{suffix}.png"
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Flatten any mode onto white paper (transparent PNGs would otherwise turn black)."""
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGB", im.size, (255, 255, 255))
+        bg.paste(im, mask=im.getchannel("A"))
+        return bg
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit scans: scale to 8 bit instead of clipping to white.
+        import numpy as np
+
+        a = np.asarray(im, dtype=np.float64)
+        hi = a.max() or 1.0
+        return Image.fromarray((a * (255.0 / hi)).astype("uint8")).convert("RGB")
+    if im.mode != "RGB":
+        return im.convert("RGB")
+    return im
+
+
+def save_png(im: Image.Image, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".tmp.png")
+    im.save(tmp, format="PNG", compress_level=1)  # speed over size: the work folder is scratch
+    tmp.replace(dest)

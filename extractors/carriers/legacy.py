@@ -1,0 +1,56 @@
+"""Legacy Word / WPS (.doc, .wps, .rtf): convert to .docx with LibreOffice, then read as docx.
+
+Conversion runs on a copy in a private temp folder with its own LibreOffice profile, so
+two conversions in parallel do not fight over the user profile lock and the original is
+never opened by LibreOffice (which may write lock files beside it).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from extractors.carriers.common import failed
+from extractors.carriers.docx import read_docx
+from extractors.records import FileReading
+
+CONVERT_TIMEOUT = 120.0
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_legacy(rel: str, path: Path, work_dir: Path, sha256: str, kind: str) -> FileReading:
+    exe = soffice_path()
+    if exe is None:
+        return failed(rel, path, sha256, kind, "legacy_unconverted")
+    out_dir = work_dir / "converted"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{sha256[:24]}.docx"
+    if not target.exists():
+        with tempfile.TemporaryDirectory(prefix="legacy_", dir=work_dir) as tmp:
+            tmp_path = Path(tmp)
+            src = tmp_path / f"input.{kind if kind in ('doc', 'wps', 'rtf') else 'doc'}"
+            shutil.copyfile(path, src)
+            profile = (tmp_path / "profile").as_uri()
+            cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                   "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp_path / "out"), str(src)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, timeout=CONVERT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                return failed(rel, path, sha256, kind, "corrupt",
+                              f"LibreOffice 转换超时（{CONVERT_TIMEOUT:.0f} 秒），文件可能已损坏")
+            except OSError as e:
+                return failed(rel, path, sha256, kind, "legacy_unconverted", f"LibreOffice 无法启动（{e}）")
+            produced = tmp_path / "out" / "input.docx"
+            if proc.returncode != 0 or not produced.exists():
+                return failed(rel, path, sha256, kind, "corrupt",
+                              f"LibreOffice 无法转换此文件（返回码 {proc.returncode}）")
+            shutil.move(str(produced), target)
+    reading = read_docx(rel, target, work_dir, sha256, kind=kind)
+    reading.source_path = str(path)
+    reading.meta["converted_by"] = "libreoffice"
+    reading.meta["converted_path"] = str(target)
+    return reading

@@ -1,0 +1,192 @@
+"""PDF: the text layer (pdfplumber) and a rendered image of every page (pypdfium2).
+
+Both are kept for every page: the image is what the reviewer sees and what OCR reads
+when the text layer is missing, and comparing the two is how a doctored text layer shows.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pypdfium2 as pdfium
+
+from extractors.carriers.common import MAX_PAGES, failed, page_image_path, save_png
+from extractors.records import FileReading, Page, TextLine
+from extractors.textclean import clean_line
+
+log = logging.getLogger(__name__)
+
+_CID = re.compile(r"\(cid:\d+\)")
+_MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+# Below this many real characters a page is a scan with at most a stamp of text on it.
+MIN_TEXT_CHARS = 8
+# A page mostly covered by an image with this little text is a scan with a caption.
+SCAN_TEXT_CHARS = 30
+
+
+def _pdf_date(value) -> str | None:
+    """D:20200102030405+08'00' -> 2020-01-02T03:04:05+08:00 (kept as text when odd)."""
+    if value is None:
+        return None
+    s = str(value)
+    m = re.match(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-].*)?", s)
+    if not m:
+        return s
+    y, mo, d, h, mi, se, tz = m.groups()
+    out = f"{y}-{mo or '01'}-{d or '01'}T{h or '00'}:{mi or '00'}:{se or '00'}"
+    if tz:
+        tz = tz.replace("'", "")
+        out += "Z" if tz[0] in "Zz" else f"{tz[:3]}:{tz[3:5] or '00'}"
+    return out
+
+
+def _structure_meta(path: Path, pdf: pikepdf.Pdf) -> dict:
+    info = pdf.docinfo if pdf.trailer.get("/Info") is not None else {}
+
+    def text(key: str) -> str | None:
+        v = info.get(key) if info else None
+        return str(v) if v is not None else None
+
+    raw = path.read_bytes()
+    eofs = raw.count(b"%%EOF")
+    linearized = bool(pdf.is_linearized)
+    # Each save-in-place (incremental update) appends a body + xref + %%EOF; a
+    # linearized file legitimately has two.
+    updates = max(0, eofs - 1 - (1 if linearized else 0))
+    xmp_tool = None
+    try:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            xmp_tool = xmp.get("xmp:CreatorTool")
+    except Exception:  # broken XMP is common and says nothing by itself
+        pass
+    return {
+        "producer": text("/Producer"),
+        "creator": text("/Creator"),
+        "xmp_creator_tool": xmp_tool,
+        "creation_date": _pdf_date(info.get("/CreationDate")) if info else None,
+        "mod_date": _pdf_date(info.get("/ModDate")) if info else None,
+        "eof_markers": eofs,
+        "incremental_updates": updates,
+        "linearized": linearized,
+        "encrypted": bool(pdf.is_encrypted),
+        "pdf_version": pdf.pdf_version,
+        "page_count": len(pdf.pages),
+    }
+
+
+def _words_to_lines(words: list[dict], width: float, height: float) -> list[TextLine]:
+    """Group pdfplumber words into visual lines by vertical overlap, left to right."""
+    words = sorted(words, key=lambda w: (round(w["top"], 1), w["x0"]))
+    rows: list[list[dict]] = []
+    for w in words:
+        mid = (w["top"] + w["bottom"]) / 2
+        for row in rows:
+            top = min(x["top"] for x in row)
+            bottom = max(x["bottom"] for x in row)
+            if top - 1 <= mid <= bottom + 1:
+                row.append(w)
+                break
+        else:
+            rows.append([w])
+    lines = []
+    for row in sorted(rows, key=lambda r: min(x["top"] for x in r)):
+        row.sort(key=lambda x: x["x0"])
+        text = clean_line(" ".join(_CID.sub("", x["text"]) for x in row))
+        if not text:
+            continue
+        x0 = min(x["x0"] for x in row) / width
+        y0 = min(x["top"] for x in row) / height
+        x1 = max(x["x1"] for x in row) / width
+        y1 = max(x["bottom"] for x in row) / height
+        bbox = tuple(min(1.0, max(0.0, v)) for v in (x0, y0, x1, y1))
+        lines.append(TextLine(text=text, bbox=bbox, confidence=1.0, engine="text_layer"))
+    return lines
+
+
+def _image_cover(page) -> float:
+    area = float(page.width * page.height) or 1.0
+    covered = 0.0
+    for im in page.images:
+        covered += max(0.0, (im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
+    return min(1.0, covered / area)
+
+
+def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) -> FileReading:
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PasswordError:
+        return failed(rel, path, sha256, "pdf", "encrypted", "PDF 需要打开密码")
+    except Exception as e:  # qpdf gives up only on badly broken files
+        return failed(rel, path, sha256, "pdf", "corrupt", f"PDF 结构无法解析（{type(e).__name__}）")
+    with pdf:
+        try:
+            meta = _structure_meta(path, pdf)
+        except Exception as e:
+            meta = {"meta_error": type(e).__name__}
+        n_pages = len(pdf.pages)
+    if n_pages == 0:
+        return failed(rel, path, sha256, "pdf", "corrupt", "PDF 没有页面", meta)
+    if n_pages > MAX_PAGES:
+        return failed(rel, path, sha256, "pdf", "too_large", f"共 {n_pages} 页，上限 {MAX_PAGES} 页", meta)
+
+    reading = FileReading(file=rel, source_path=str(path), sha256=sha256, kind="pdf", meta=meta)
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except Exception as e:
+        return failed(rel, path, sha256, "pdf", "corrupt", f"PDF 页面无法渲染（{type(e).__name__}）", meta)
+    try:
+        plumber = pdfplumber.open(path)
+    except Exception as e:  # render anyway; OCR still reads it
+        log.warning("pdfplumber failed on %s: %s", rel, type(e).__name__)
+        plumber = None
+    try:
+        for i in range(len(doc)):
+            reading.pages.append(_read_page(rel, doc, plumber, i, work_dir, sha256, dpi))
+    finally:
+        doc.close()
+        if plumber is not None:
+            plumber.close()
+    if all(p.error for p in reading.pages):
+        reading.error_code = "corrupt"
+        reading.error = "文件已损坏，无法读取：所有页面均无法渲染"
+    return reading
+
+
+def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int) -> Page:
+    page = Page(file=rel, page=i + 1)
+    lines: list[TextLine] = []
+    cover = 0.0
+    if plumber is not None:
+        try:
+            pp = plumber.pages[i]
+            words = pp.extract_words(keep_blank_chars=False, use_text_flow=False)
+            lines = _words_to_lines(words, float(pp.width), float(pp.height))
+            cover = _image_cover(pp)
+        except Exception as e:
+            log.warning("text layer of %s p%d unreadable: %s", rel, i + 1, type(e).__name__)
+    chars = sum(len(_MEANINGFUL.findall(ln.text)) for ln in lines)
+    scan_like = chars < MIN_TEXT_CHARS or (cover > 0.5 and chars < SCAN_TEXT_CHARS)
+    page.lines = lines
+    page.text_source = "ocr" if scan_like else "text_layer"
+    page.needs_ocr = scan_like
+
+    dest = page_image_path(work_dir, sha256, i + 1, dpi)
+    try:
+        if not dest.exists():
+            pdf_page = doc[i]
+            bitmap = pdf_page.render(scale=dpi / 72.0)
+            save_png(bitmap.to_pil().convert("RGB"), dest)
+            pdf_page.close()
+        from PIL import Image
+
+        with Image.open(dest) as im:
+            page.width, page.height = im.size
+        page.image_path = str(dest)
+    except Exception as e:
+        page.error = f"第 {i + 1} 页无法渲染为图像（{type(e).__name__}）"
+        if scan_like:
+            page.needs_ocr = False
+    return page

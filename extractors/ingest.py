@@ -1,0 +1,178 @@
+"""From a batch folder to readable files: which dossiers there are, which files each holds
+(zips unpacked safely), and what each file says page by page.
+
+Originals are read only; everything derived (unpacked members, page images, converted
+Word files) goes to the caller's work folder. No function here raises on a bad file:
+the problem becomes a `FileReading` with an error code and a Chinese reason.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from extractors.carriers import archive
+from extractors.carriers.common import MAX_FILE_BYTES, failed
+from extractors.carriers.docx import read_docx
+from extractors.carriers.image import read_image
+from extractors.carriers.legacy import read_legacy
+from extractors.carriers.pdf import read_pdf
+from extractors.carriers.sniff import IMAGE_KINDS, sha256_file, sniff
+from extractors.records import FileReading
+
+log = logging.getLogger(__name__)
+
+
+def list_dossiers(batch_dir: Path) -> list[Path]:
+    """Sub-folders and .zip files of the batch, sorted by name; loose files are not dossiers."""
+    batch_dir = Path(batch_dir)
+    out = []
+    for p in batch_dir.iterdir():
+        if p.name.startswith(".") or p.name == "__MACOSX":
+            continue
+        if p.is_symlink():
+            continue
+        if p.is_dir() or (p.is_file() and p.suffix.lower() == ".zip"):
+            out.append(p)
+    return sorted(out, key=lambda p: p.name)
+
+
+def _refusal_reading(rel: str, src: Path, r: archive.Refusal) -> FileReading:
+    return failed(rel, src, "", "zip-member", r.code, r.detail)
+
+
+def _is_zip(path: Path) -> bool:
+    return path.suffix.lower() == ".zip" or sniff(path) == "zip"
+
+
+def _collect(root: Path, prefix: str, work_dir: Path, depth: int,
+             files: list[tuple[str, Path]], errors: list[FileReading]) -> None:
+    """Walk a folder; unpack zips found in it; append (relative name, path) pairs."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d != "__MACOSX" and not d.startswith("."))
+        here = Path(dirpath)
+        for d in list(dirnames):
+            if (here / d).is_symlink():
+                rel = prefix + (here / d).relative_to(root).as_posix()
+                errors.append(failed(rel, here / d, "", "unknown", "unsafe_archive", "符号链接目录，已忽略"))
+                dirnames.remove(d)
+        for name in sorted(filenames):
+            path = here / name
+            rel = prefix + path.relative_to(root).as_posix()
+            if archive._skip(rel):
+                continue
+            if path.is_symlink():
+                errors.append(failed(rel, path, "", "unknown", "unsafe_archive", "符号链接，已忽略"))
+                continue
+            try:
+                is_zip = path.is_file() and path.stat().st_size > 0 and _is_zip(path)
+            except OSError:
+                is_zip = False
+            if is_zip:
+                _expand_zip(path, rel, work_dir, depth + 1, files, errors)
+            else:
+                files.append((rel, path))
+
+
+def _expand_zip(path: Path, rel: str, work_dir: Path, depth: int,
+                files: list[tuple[str, Path]], errors: list[FileReading]) -> None:
+    if depth > archive.MAX_DEPTH:
+        errors.append(failed(rel, path, "", "zip", "unsafe_archive",
+                             f"压缩包嵌套超过 {archive.MAX_DEPTH} 层"))
+        return
+    sha = sha256_file(path)
+    dest = work_dir / "unpacked" / sha[:24]
+    result = archive.unpack(path, dest)
+    if result.fatal:
+        errors.append(failed(rel, path, sha, "zip", result.fatal.code, result.fatal.detail))
+        return
+    for r in result.refused:
+        errors.append(_refusal_reading(f"{rel}/{r.name}", path, r))
+    # Members are re-walked from the unpacked folder so nested zips recurse the same way.
+    _collect(dest, f"{rel}/", work_dir, depth, files, errors)
+
+
+def open_dossier(src: Path, work_dir: Path) -> tuple[list[tuple[str, Path]], list[FileReading]]:
+    """Every file of one dossier as (relative name, readable path), plus refusals.
+
+    A zip dossier's members are named as inside the zip; a zip inside a dossier names its
+    members "<zip's relative path>/<member>". Nothing is written into `src`.
+    """
+    src = Path(src)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    files: list[tuple[str, Path]] = []
+    errors: list[FileReading] = []
+    if src.is_dir():
+        _collect(src, "", work_dir, 0, files, errors)
+    elif src.is_file():
+        sha = sha256_file(src)
+        dest = work_dir / "unpacked" / sha[:24]
+        result = archive.unpack(src, dest)
+        if result.fatal:
+            errors.append(failed(src.name, src, sha, "zip", result.fatal.code, result.fatal.detail))
+        else:
+            for r in result.refused:
+                errors.append(_refusal_reading(r.name, src, r))
+            _collect(dest, "", work_dir, 1, files, errors)
+    else:
+        errors.append(failed(src.name, src, "", "unknown", "corrupt", "申报材料不存在或无法访问"))
+    files.sort(key=lambda t: t[0])
+    return files, errors
+
+
+def read_file(rel: str, path: Path, work_dir: Path, dpi: int = 300) -> FileReading:
+    """Read one file into pages; never raises for a bad file."""
+    path = Path(path)
+    work_dir = Path(work_dir)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        return failed(rel, path, "", "unknown", "corrupt", f"文件无法访问（{type(e).__name__}）")
+    if size == 0:
+        return failed(rel, path, "", "unknown", "empty")
+    if size > MAX_FILE_BYTES:
+        return failed(rel, path, "", "unknown", "too_large",
+                      f"{size // (1024 * 1024)} MB，上限 {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    try:
+        sha = sha256_file(path)
+        kind = sniff(path)
+    except OSError as e:
+        return failed(rel, path, "", "unknown", "corrupt", f"文件无法读取（{type(e).__name__}）")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ext = path.suffix.lower().lstrip(".")
+    try:
+        if kind == "pdf":
+            reading = read_pdf(rel, path, work_dir, sha, dpi)
+        elif kind in IMAGE_KINDS:
+            reading = read_image(rel, path, work_dir, sha, kind)
+        elif kind == "docx":
+            reading = read_docx(rel, path, work_dir, sha)
+        elif kind in ("doc", "wps", "rtf"):
+            reading = read_legacy(rel, path, work_dir, sha, kind)
+        elif kind == "zip":
+            reading = failed(rel, path, sha, "zip", "unsupported", "压缩包应由 open_dossier 解压")
+        else:
+            label = {"rar": "RAR 压缩包", "7z": "7z 压缩包"}.get(kind, f".{ext or '无扩展名'}（内容无法识别）")
+            reading = failed(rel, path, sha, "unknown", "unsupported", label)
+    except Exception as e:  # a reader bug must not stop the batch; the reviewer sees the file
+        log.exception("reading %s failed", rel)
+        reading = failed(rel, path, sha, kind, "corrupt", f"读取时出错（{type(e).__name__}）")
+    reading.meta.setdefault("sniffed_type", kind)
+    reading.meta.setdefault("extension", ext)
+    reading.meta.setdefault("size_bytes", size)
+    if kind not in ("unknown", "empty") and ext and _ext_mismatch(ext, kind):
+        reading.meta["extension_mismatch"] = True
+    return reading
+
+
+_EXT_KINDS = {
+    "pdf": {"pdf"}, "jpg": {"jpeg"}, "jpeg": {"jpeg"}, "png": {"png"}, "tif": {"tiff"},
+    "tiff": {"tiff"}, "docx": {"docx"}, "doc": {"doc", "docx", "rtf"}, "wps": {"wps", "doc", "docx"},
+    "gif": {"gif"}, "bmp": {"bmp"}, "webp": {"webp"}, "zip": {"zip"},
+}
+
+
+def _ext_mismatch(ext: str, kind: str) -> bool:
+    expected = _EXT_KINDS.get(ext)
+    return expected is not None and kind not in expected

@@ -1,0 +1,146 @@
+"""`dossier-screen`: screen a batch, extract one file, read reviewers' decisions back."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+
+def _die(msg: str, code: int = 2) -> int:
+    print(f"dossier-screen: {msg}", file=sys.stderr)
+    return code
+
+
+def _check_ocr_engine() -> str | None:
+    """The reason the OCR engine cannot run, or None."""
+    exe = shutil.which("tesseract")
+    if not exe:
+        return "未找到 OCR 引擎 tesseract（请安装 tesseract-ocr 与 tesseract-ocr-chi-sim）"
+    try:
+        langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"tesseract 无法运行：{exc}"
+    if "chi_sim" not in langs:
+        return "tesseract 缺少简体中文语言包 chi_sim（请安装 tesseract-ocr-chi-sim）"
+    return None
+
+
+def cmd_screen(args) -> int:
+    batch = Path(args.batch_dir)
+    if not batch.is_dir():
+        return _die(f"批次目录不存在：{batch}")
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    except ValueError:
+        return _die(f"--as-of 日期格式应为 YYYY-MM-DD：{args.as_of}")
+    if args.registry and not Path(args.registry).is_file():
+        return _die(f"登记名册文件不存在：{args.registry}")
+    reason = _check_ocr_engine()
+    if reason:
+        return _die(reason)
+    out = Path(args.out).resolve()
+    if out == batch.resolve() or batch.resolve() in out.parents:
+        return _die("输出目录不能位于批次目录之内（会被当作卷宗读取）")
+    out.mkdir(parents=True, exist_ok=True)
+
+    from flows.settings import RunSettings, prepare_prefect_environment
+
+    prepare_prefect_environment(out)
+    settings = RunSettings(
+        batch_dir=str(batch.resolve()),
+        out_dir=str(out),
+        as_of=as_of.isoformat(),
+        registry=str(Path(args.registry).resolve()) if args.registry else None,
+        ocr_engine=args.engine,
+        crosscheck_engine=None if args.no_crosscheck else ("rapidocr" if args.engine == "tesseract" else "tesseract"),
+        ocr_timeout=args.ocr_timeout,
+        workers=args.workers,
+        dask_address=args.dask_address,
+        progress=not args.quiet,
+    )
+    from flows.runners import run_screen
+
+    outcome = run_screen(settings)
+    summary = outcome["summary"]
+    counts: dict[str, int] = {}
+    for row in summary:
+        counts[row["recommendation"]] = counts.get(row["recommendation"], 0) + 1
+    print(f"已筛查 {len(summary)} 份卷宗，结果在 {out}：" + "，".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def cmd_extract(args) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        return _die(f"文件不存在：{path}")
+    reason = _check_ocr_engine()
+    if reason:
+        return _die(reason)
+    from flows.extract_one import extract_file
+
+    with tempfile.TemporaryDirectory(prefix="dossier-extract-") as tmp:
+        data = extract_file(path, Path(tmp), engine=args.engine)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        from flows.extract_one import format_text
+
+        print(format_text(data))
+    return 0
+
+
+def cmd_decisions(args) -> int:
+    out = Path(args.out_dir)
+    if not out.is_dir():
+        return _die(f"输出目录不存在：{out}")
+    from reports.decisions import write_ledger
+
+    entries, errors = write_ledger(out)
+    for err in errors:
+        print(f"拒收：{err}", file=sys.stderr)
+    print(f"已读取 {len(entries)} 条审核结论，写入 {out / 'decisions.csv'} 与 {out / 'decisions.json'}")
+    return 0 if not errors else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dossier-screen", description="技师工作站申报材料筛查")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("screen", help="筛查一个批次")
+    s.add_argument("batch_dir")
+    s.add_argument("--out", required=True)
+    s.add_argument("--as-of", dest="as_of")
+    s.add_argument("--registry")
+    s.add_argument("--engine", choices=["tesseract", "rapidocr"], default="tesseract")
+    s.add_argument("--no-crosscheck", action="store_true", help="不用第二识别引擎复核关键号码")
+    s.add_argument("--ocr-timeout", type=float, default=60.0)
+    s.add_argument("--workers", type=int, default=0, help="并行数（默认：CPU 核数）")
+    s.add_argument("--dask-address", help="已有 Dask 集群的地址（页面识别分发到该集群）")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_screen)
+
+    e = sub.add_parser("extract", help="读取单个文件")
+    e.add_argument("file")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--engine", choices=["tesseract", "rapidocr"], default="tesseract")
+    e.set_defaults(func=cmd_extract)
+
+    d = sub.add_parser("decisions", help="读回审核人填写的工作表，生成结论台账")
+    d.add_argument("out_dir")
+    d.set_defaults(func=cmd_decisions)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

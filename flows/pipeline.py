@@ -1,0 +1,160 @@
+"""The screening steps wired as plain functions (no Prefect here).
+
+`flows/screen.py` wraps these in Prefect tasks; `dossier-screen extract` and the tests call
+them directly. Each step takes and returns plain records.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from extractors.records import DossierRecord, FileReading, Page, Provenance
+
+# Text-layer pages that print an identifier are also OCR'd, so the text layer can be
+# compared with what the page image shows (TEXT_LAYER_MISMATCH).
+_IDENTIFIER_HINT = re.compile(r"[0-9]{6}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx]|[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{16}|[SY]\d{19}")
+
+
+def dossier_id_of(src: Path) -> str:
+    return src.stem if src.is_file() else src.name
+
+
+@dataclass
+class OcrJob:
+    dossier_id: str
+    file: str
+    page: int
+    image_path: str
+    text_layer: bool  # True: OCR only to cross-check the text layer
+
+
+def read_dossier_files(src: Path, work_dir: Path, dpi: int = 300) -> list[FileReading]:
+    from extractors.ingest import open_dossier, read_file
+
+    dwork = work_dir / _safe(dossier_id_of(src))
+    dwork.mkdir(parents=True, exist_ok=True)
+    entries, refused = open_dossier(src, dwork)
+    readings = [read_file(rel, path, dwork, dpi=dpi) for rel, path in entries]
+    return readings + list(refused)
+
+
+def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
+    jobs = []
+    for f in files:
+        for p in f.pages:
+            if not p.image_path:
+                continue
+            if p.needs_ocr:
+                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
+            elif p.text_source == "text_layer" and _IDENTIFIER_HINT.search(p.text.replace(" ", "")):
+                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
+    return jobs
+
+
+def apply_ocr(page: Page, result) -> None:
+    """Put an OcrResult's lines on the page they were read from."""
+    if result.error and not result.lines:
+        if page.needs_ocr:
+            page.error = _ocr_error_text(result.error)
+        return
+    if page.needs_ocr:
+        page.lines = list(result.lines)
+        page.text_source = "ocr"
+        page.rotation = result.rotation
+        if result.upright_image_path:
+            page.image_path = result.upright_image_path
+        page.needs_ocr = False
+    else:
+        page.ocr_lines = list(result.lines)
+
+
+def _ocr_error_text(code: str) -> str:
+    if code == "ocr_timeout":
+        return "文字识别超时，本页未能读取，请人工查看原件"
+    return f"文字识别失败（{code}），请人工查看原件"
+
+
+def extract_record(dossier_id: str, files: list[FileReading]) -> DossierRecord:
+    from extractors.assemble import assemble
+    from extractors.classify import classify_pages
+    from extractors.fields import extract_fields
+
+    pages = [p for f in files for p in f.pages]
+    documents = classify_pages(pages)
+    by_key = {(p.file, p.page): p for p in pages}
+    filled = []
+    for doc in documents:
+        doc_pages = [by_key[(doc.file, n)] for n in doc.pages if (doc.file, n) in by_key]
+        filled.append(extract_fields(doc, doc_pages))
+    return assemble(dossier_id, files, filled)
+
+
+# Fields whose misreading would become an accusation: re-read before judging.
+_CRITICAL = {
+    "members": ("id_number", "certificate_number"),
+    "applicant": ("uscc",),
+    "bank_account": ("account_number",),
+}
+
+
+def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
+    """Re-read, with a second engine at a higher resolution, every OCR'd critical value
+    that fails its check digit or disagrees with another document. Returns the count."""
+    if not engine:
+        return 0
+    from extractors.normalize import compact_identifier
+    from extractors.ocr import reread
+    from validators.identifiers import identifier_is_valid
+
+    done = 0
+    owners = [("applicant", record.applicant), ("bank_account", record.bank_account)]
+    owners += [("members", m) for m in record.members]
+    for kind, owner in owners:
+        for field in _CRITICAL[kind]:
+            provs: list[Provenance] = owner.provenance.get(field, [])
+            values = {p.value for p in provs if p.value}
+            for prov in provs:
+                if prov.engine not in ("tesseract", "rapidocr") or prov.bbox is None or prov.rereads:
+                    continue
+                suspect = len(values) > 1 or not identifier_is_valid(field, prov.value)
+                if not suspect:
+                    continue
+                page = record.page(prov.file, prov.page)
+                if page is None or not page.image_path:
+                    continue
+                other = engine if engine != prov.engine else "tesseract"
+                try:
+                    lines = reread(page.image_path, prov.bbox, engine=other)
+                except Exception as exc:  # a failed re-read is recorded, never fatal
+                    prov.rereads.append({"engine": other, "error": str(exc)[:200]})
+                    continue
+                text = "".join(line.text for line in lines)
+                prov.rereads.append({
+                    "engine": other,
+                    "text": text,
+                    "value": _best_candidate(field, compact_identifier(text)),
+                    "confidence": min((line.confidence for line in lines), default=0.0),
+                })
+                done += 1
+    return done
+
+
+def _best_candidate(field: str, text: str) -> str | None:
+    patterns = {
+        "id_number": r"\d{17}[\dX]",
+        "uscc": r"[0-9A-HJ-NPQRTUWXY]{18}",
+        "certificate_number": r"[SY]?\d{16,19}",
+        "account_number": r"\d{12,25}",
+    }
+    m = re.search(patterns[field], text)
+    return m.group(0) if m else None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w\-.]+", "_", name)[:100] or "dossier"
+
+
+def parse_as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else date.today()

@@ -1,0 +1,53 @@
+"""Small helpers over provenance dicts: where a value was read, and the picture of it."""
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image
+
+
+def loc(rec: dict | None) -> str:
+    """'成员证书.pdf 第2页' for one provenance record."""
+    if not rec:
+        return ""
+    return f"{rec.get('file', '')} 第{rec.get('page', '?')}页"
+
+
+def locs(recs: list[dict] | None) -> str:
+    """Distinct locations, in order, one per line."""
+    seen: list[str] = []
+    for r in recs or []:
+        s = loc(r)
+        if s and s not in seen:
+            seen.append(s)
+    return "\n".join(seen)
+
+
+def first_boxed(recs: list[dict] | None, page_images: dict) -> dict | None:
+    """The first record with a bbox on a page that has an exported image."""
+    for r in recs or []:
+        if r.get("bbox") and (r.get("file"), r.get("page")) in page_images:
+            return r
+    return None
+
+
+def crop_png(image_file: Path, bbox, *, pad: float = 0.02, max_w: int = 320, max_h: int = 160) -> tuple[bytes, int, int] | None:
+    """The page region at `bbox` (fractions), padded a little so the reviewer sees context,
+    scaled to fit max_w × max_h. Returns (png bytes, width, height), None if unreadable."""
+    try:
+        with Image.open(image_file) as im:
+            im = im.convert("RGB")
+            w, h = im.size
+            x0, y0, x1, y1 = bbox
+            box = (max(0, int((x0 - pad) * w)), max(0, int((y0 - pad) * h)),
+                   min(w, int((x1 + pad) * w) + 1), min(h, int((y1 + pad) * h) + 1))
+            if box[2] <= box[0] or box[3] <= box[1]:
+                return None
+            region = im.crop(box)
+    except (OSError, ValueError):
+        return None
+    region.thumbnail((max_w, max_h))
+    buf = BytesIO()
+    region.save(buf, "PNG")
+    return buf.getvalue(), region.width, region.height

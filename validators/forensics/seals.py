@@ -1,0 +1,60 @@
+"""Red round seals (公章) on copied pages (ART5.F).
+
+A seal is a red ring (often with a star and text inside). Red is taken in HSV (hue near
+0/180, enough saturation) so black text and blue form lines do not count; a contour counts
+as a seal when it is roughly round (circularity of its convex hull, aspect ratio near 1)
+and of seal size relative to the page (about 2-30 % of the page width). A red underline or
+a red table line is long and thin and fails the roundness test.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from PIL import Image
+
+BBox = tuple[float, float, float, float]
+
+MIN_DIAMETER = 0.02  # of the longer page side
+MAX_DIAMETER = 0.35
+MIN_CIRCULARITY = 0.70  # 4πA/P² of the convex hull; a circle is 1, a 1:10 bar about 0.5
+MAX_ASPECT = 1.35  # ovals from skewed scans still count
+
+
+def red_mask(rgb: np.ndarray) -> np.ndarray:
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    low = cv2.inRange(hsv, (0, 70, 60), (12, 255, 255))
+    high = cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
+    return cv2.bitwise_or(low, high)
+
+
+def find_red_seals(image_path: str) -> list[BBox]:
+    """Bounding boxes (fractions of width/height, origin top-left) of red round seals."""
+    with Image.open(image_path) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    h, w = rgb.shape[:2]
+    scale = 1000 / max(h, w) if max(h, w) > 1000 else 1.0
+    if scale != 1.0:
+        rgb = cv2.resize(rgb, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+    sh, sw = rgb.shape[:2]
+    mask = red_mask(rgb)
+    # Close the gaps between the ring's text characters so the seal is one blob.
+    k = max(3, int(max(sh, sw) * 0.012))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    side = max(sh, sw)
+    found: list[BBox] = []
+    for c in contours:
+        x, y, bw, bh = cv2.boundingRect(c)
+        d = max(bw, bh)
+        if not (MIN_DIAMETER * side <= d <= MAX_DIAMETER * side):
+            continue
+        if max(bw, bh) / max(1, min(bw, bh)) > MAX_ASPECT:
+            continue
+        hull = cv2.convexHull(c)
+        area, perim = cv2.contourArea(hull), cv2.arcLength(hull, True)
+        if perim == 0 or 4 * math.pi * area / perim**2 < MIN_CIRCULARITY:
+            continue
+        found.append((x / sw, y / sh, (x + bw) / sw, (y + bh) / sh))
+    return found
