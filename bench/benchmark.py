@@ -1,7 +1,7 @@
 """Screen a batch and print, per stage, pages, seconds, pages per second, peak memory, and
 the agreement with the generator's ground truth.
 
-    python -m bench.benchmark sample_dossiers/batch --truth sample_dossiers/expected \
+    python -m bench.benchmark sample_dossiers/batch --truth sample_dossiers/batch_truth \
         --registry sample_dossiers/registry.csv --as-of 2026-05-20 [--out DIR] [--rerun]
 """
 from __future__ import annotations

@@ -29,16 +29,23 @@ from dataclasses import dataclass
 from extractors import normalize as nz
 from extractors.nlp import field_spec, get_nlp, nfkc
 from extractors.records import Document, FieldValue, Page, Provenance, TextLine
+from extractors.textclean import clean_line
 
 _SEP = " \t:|;,，、"
-_LEAD = re.compile(r"^[\s:|;,，、.]*(?:\([^)]{0,10}\))?[\s:|;,，、]*")
+_LEAD = re.compile(r"^[\s:|;,，、.。)]*(?:\([^)]{0,10}\))?[\s:|;,，、。)]*")
+# spaces OCR leaves between Chinese and digits inside one value (明兴路 43 号)
+_SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+|\s+(?=[\u4e00-\u9fff（）])")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(?:·[\u4e00-\u9fff]{1,12})?")
-_ID_IN = re.compile(r"[0-9OlISB]{6}\s?[0-9OlISB]{8}\s?[0-9OlISB]{3}[0-9OlISBXx×]")
-_USCC_IN = re.compile(r"[0-9A-Z]{18}")
-_CERT_IN = re.compile(r"[SY5]\s?(?:[0-9OlI]\s?){18}[0-9OlI]|(?:[0-9OlI]\s?){15}[0-9OlI]")
+_B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"  # a code is never part of a longer one
+_ID_IN = re.compile(_B + r"[0-9OlISB]{6}\s?[0-9OlISB]{8}\s?[0-9OlISB]{3}[0-9OlISBXx×]" + _E)
+_USCC_IN = re.compile(_B + r"[0-9A-Za-z]{18}" + _E)
+_CERT_IN = re.compile(_B + r"(?:[SY5]\s?(?:[0-9OlI]\s?){18}[0-9OlI]|(?:[0-9OlI]\s?){15}[0-9OlI])" + _E)
 _ACCOUNT_IN = re.compile(r"[0-9](?:[ \-]?[0-9OlI]){9,29}")
 _LICENCE_IN = re.compile(r"[JL1]\s?(?:[0-9OlI]\s?){12}[0-9OlI]")
 _PHONE_IN = re.compile(r"(?:\d[\d\-]{6,14}\d)")
+
+
+_ANNOTATION = re.compile(r"^\W*与原.{0,2}相[符特付]\W*$|^\W*与原件一致\W*$")
 
 
 @dataclass
@@ -55,7 +62,8 @@ def _text(v: str) -> str | None:
     v = _LEAD.sub("", v)
     v = re.split(r"\s*\|\s*|\s{2,}", v, maxsplit=1)[0]
     v = nz.fix_ocr_words(v).strip(_SEP + "。")
-    return v or None
+    # the canonical spelling every reader produces (（） in Chinese context)
+    return _SPACE_NEAR_CJK.sub("", clean_line(v)) or None
 
 
 def _search_compact(rx: re.Pattern, kind: str):
@@ -65,14 +73,30 @@ def _search_compact(rx: re.Pattern, kind: str):
     return parse
 
 
+# Printed labels that OCR may leave where a lost value was: never a person's name.
+_NOT_NAMES = {"姓名", "性别", "民族", "出生", "住址", "签字", "签名", "盖章", "名称", "公民身份", "身份证"}
+
+
 def _person(v: str) -> str | None:
     m = _PERSON.match(_LEAD.sub("", v).replace(" ", ""))
-    return m.group(0) if m and len(m.group(0)) >= 2 else None
+    if not m or len(m.group(0)) < 2 or any(m.group(0).startswith(w) for w in _NOT_NAMES):
+        return None
+    return m.group(0)
 
 
 def _money(v: str) -> str | None:
     amount = nz.parse_money(v)
     return f"{amount:.2f}" if amount is not None else None
+
+
+def _number(v: str) -> str | None:
+    m = re.search(r"\d+(?:\.\d+)?", v)
+    return m.group(0) if m else None
+
+
+def _digits(v: str) -> str | None:
+    m = re.search(r"\d+", v)
+    return m.group(0) if m else None
 
 
 def _phone(v: str) -> str | None:
@@ -89,6 +113,8 @@ KINDS = {
     "level": nz.normalize_level,
     "money": _money,
     "phone": _phone,
+    "number": _number,
+    "digits": _digits,
     "id": _search_compact(_ID_IN, "id"),
     "uscc": _search_compact(_USCC_IN, "uscc"),
     "cert": _search_compact(_CERT_IN, "cert"),
@@ -107,8 +133,13 @@ class _PageReader:
     def __init__(self, page: Page, doc_type: str):
         self.page = page
         self.doc_type = doc_type
-        self.lines: list[TextLine] = [ln for ln in page.lines if ln.text and ln.text.strip()]
-        self.texts = [nfkc(ln.text) for ln in self.lines]
+        # the copy annotation (与原件相符) is stamped anywhere, often right under a label
+        self.lines: list[TextLine] = [ln for ln in page.lines if ln.text and ln.text.strip()
+                                      and not _ANNOTATION.search(ln.text)]
+        # provenance quotes the line as read; labels and values are matched on its
+        # canonical form (offsets are never mapped back: provenance is per line)
+        self.raw = [ln.text for ln in self.lines]
+        self.texts = [nz.match_text(t) for t in self.raw]
         text = "\n".join(self.texts)
         starts, pos = [], 0
         for t in self.texts:
@@ -135,7 +166,7 @@ class _PageReader:
         return Provenance(
             file=self.page.file, page=self.page.page, bbox=bbox,
             confidence=min((ln.confidence for ln in lines), default=0.0),
-            text="\n".join(self.texts[i] for i in sorted(set(line_idx))),
+            text="\n".join(self.raw[i] for i in sorted(set(line_idx))),
             engine=engine or (lines[0].engine if lines else "unknown"),
             value=value, doc_type=self.doc_type)
 
@@ -170,19 +201,28 @@ def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tupl
         value = parse(rest) if rest.strip(_SEP) else None
         used = [hit.line]
         nxt = hit.line + 1
-        if value is None and nxt < len(reader.texts):
+        # the next line holds the value only for a label standing as a label (at the start of
+        # its line or after a separator), not for a word inside a sentence (调整乙方工作岗位。)
+        before = reader.texts[hit.line][:hit.start]
+        standalone = not before.strip() or before.rstrip()[-1] in _SEP + ")|"
+        if value is None and standalone and nxt < len(reader.texts):
             head = _line_head(reader, nxt)
             if head is not None:
                 value = parse(head)
                 used.append(nxt)
         if value is None:
             continue
+        if spec.get("kind") == "date_range":
+            value = _complete_range(reader, value, used)
         for extra in range(spec.get("multiline", 0)):
             li = used[-1] + 1
             if li >= len(reader.texts) or reader.labels_on(li) or any(c[1] == li for c in reader.codes):
                 break
+            # an address wraps onto short plain lines; a line with a colon is another field
+            if ":" in reader.texts[li]:
+                break
             more = _text(reader.texts[li])
-            if not more or len(more) > 40:
+            if not more or len(more) > 24:
                 break
             value += more
             used.append(li)
@@ -192,17 +232,19 @@ def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tupl
 
 def _from_patterns(reader: _PageReader, spec: dict, parse) -> list[tuple[str, list[int]]]:
     found = []
+    n = len(reader.texts)
     for rx in spec.get("patterns", []):
         crx = re.compile(nfkc(rx))
-        for li, text in enumerate(reader.texts):
-            joined = text + (reader.texts[li + 1] if li + 1 < len(reader.texts) else "")
-            for candidate, used in ((text, [li]), (joined, [li, li + 1])):
-                m = crx.search(candidate)
+        # single lines first; a pair of lines only for a statement broken by OCR
+        for span in (1, 2):
+            for li in range(n - span + 1):
+                m = crx.search("".join(reader.texts[li:li + span]))
                 if m:
                     value = parse(m.group("v") if "v" in crx.groupindex else m.group(0))
                     if value is not None:
-                        found.append((value, used))
-                        break
+                        found.append((value, list(range(li, li + span))))
+            if found:
+                return found
     return found
 
 
@@ -227,7 +269,7 @@ def _from_enum(reader: _PageReader, spec: dict) -> list[tuple[str, list[int]]]:
     return []
 
 
-def _range_outputs(values: list[tuple[str, list[int]]], spec: dict, raw: list[str]) -> dict:
+def _range_outputs(values: list[tuple[str, list[int]]], spec: dict) -> dict:
     out: dict[str, list[tuple[str, list[int]]]] = {}
     names = spec["outputs"]
     for text, used in values:
@@ -239,6 +281,18 @@ def _range_outputs(values: list[tuple[str, list[int]]], spec: dict, raw: list[st
         if open_ended and "open" in names:
             out.setdefault(names["open"], []).append(("true", used))
     return out
+
+
+def _complete_range(reader: _PageReader, value: str, used: list[int]) -> str:
+    """A term split over lines (自…起至 / …止): append the next line when the end is missing."""
+    start, end, open_ended = nz.parse_date_range(value)
+    li = used[-1] + 1
+    cut_after_to = "至" in value and not re.search(r"止|日\W*$", value)
+    if (start and not end and not open_ended and li < len(reader.texts)
+            and (nz.parse_date(reader.texts[li]) or cut_after_to)):
+        used.append(li)
+        return value + reader.texts[li]
+    return value
 
 
 def _range_text(v: str) -> str | None:
@@ -270,7 +324,7 @@ def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
         if not hits and spec.get("anywhere"):
             hits = _from_anywhere(reader, spec, parse)
         if kind == "date_range":
-            for out_name, out_hits in _range_outputs(hits, spec, reader.texts).items():
+            for out_name, out_hits in _range_outputs(hits, spec).items():
                 add(out_name, out_hits)
         else:
             add(name, hits)
@@ -286,11 +340,103 @@ def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
             result[target] = [FieldValue(value, prov)]
 
     if spec_all.get("table"):
-        from extractors.table import read_table  # local: only forms carry a member table
-        rows = read_table(reader, spec_all["table"])
+        rows = _read_table(reader, spec_all["table"])
         if rows:
             result["__rows__"] = rows  # type: ignore[assignment]
     return result
+
+
+# --- the form's member table -------------------------------------------------------------
+
+def _cells(text: str) -> list[str]:
+    return [c.strip() for c in text.split("|")]
+
+
+def _column_of(cell: str, columns: dict, taken: set) -> str | None:
+    best, best_len = None, 0
+    compact = cell.replace(" ", "")
+    for name, col in columns.items():
+        for cue in col["cues"]:
+            cue = nfkc(cue)
+            if cue in compact and len(cue) > best_len and name not in taken:
+                best, best_len = name, len(cue)
+    return best
+
+
+def _header(text: str, columns: dict, min_columns: int) -> list[str | None] | None:
+    cells = _cells(text) if "|" in text else None
+    if cells is None:
+        return None
+    taken: set = set()
+    names = []
+    for cell in cells:
+        name = _column_of(cell, columns, taken)
+        if name:
+            taken.add(name)
+        names.append(name)
+    return names if len(taken) >= min_columns else None
+
+
+def _free_row(text: str) -> dict[str, str]:
+    """A table row without cell separators (OCR of a scanned form): find values by shape."""
+    row: dict[str, str] = {}
+    rest = text
+    m = _ID_IN.search(rest)
+    if m:
+        row["id_number"] = nz.compact_identifier(m.group(0), "id")
+        rest = rest[:m.start()] + " " + rest[m.end():]
+    m = _CERT_IN.search(rest)
+    if m:
+        row["certificate_number"] = nz.compact_identifier(m.group(0), "cert")
+        rest = rest[:m.start()] + " " + rest[m.end():]
+    level = nz.normalize_level(rest)
+    if level:
+        row["level"] = level
+    month = nz.parse_month(rest)
+    if month:
+        row["birth_month"] = month
+    m = re.match(r"\s*\d{0,2}\s*([\u4e00-\u9fff·]{2,4}?)\s*([男女])", rest)
+    if m:
+        row["name"], row["sex"] = m.group(1), m.group(2)
+    return row
+
+
+def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
+    columns = spec["columns"]
+    end = [nfkc(c) for c in spec.get("end_cues", [])]
+    rows: list[dict[str, FieldValue]] = []
+    header: list[str | None] | None = None
+    free_header = False
+    for li, text in enumerate(reader.texts):
+        if any(c in text for c in end):
+            header, free_header = None, False
+            continue
+        found = _header(text, columns, spec.get("min_columns", 3))
+        if found:
+            header, free_header = found, False
+            continue
+        if header is None and "|" not in text:
+            hits = 0
+            for col in columns.values():
+                if any(nfkc(c) in text for c in col["cues"]):
+                    hits += 1
+            if hits >= spec.get("min_columns", 3):
+                free_header = True
+                continue
+        values: dict[str, str] = {}
+        if header is not None and "|" in text:
+            cells = _cells(text)
+            for name, cell in zip(header, cells):
+                if name and cell:
+                    parse = KINDS[columns[name].get("kind", "text")]
+                    value = parse(cell)
+                    if value is not None:
+                        values[name] = value
+        elif free_header or header is not None:
+            values = _free_row(text)
+        if values.get("name") or values.get("id_number"):
+            rows.append({k: FieldValue(v, reader.prov([li], v)) for k, v in values.items()})
+    return rows
 
 
 def extract_fields(doc: Document, pages: list[Page]) -> Document:

@@ -41,7 +41,13 @@ def _refusal_reading(rel: str, src: Path, r: archive.Refusal) -> FileReading:
     return failed(rel, src, "", "zip-member", r.code, r.detail)
 
 
+_OFFICE_SUFFIXES = {".docx", ".doc", ".wps", ".xlsx", ".xls", ".pptx", ".ofd"}
+
+
 def _is_zip(path: Path) -> bool:
+    # A damaged .docx sniffs as a plain zip; it is still a document to report, not a folder.
+    if path.suffix.lower() in _OFFICE_SUFFIXES:
+        return False
     return path.suffix.lower() == ".zip" or sniff(path) == "zip"
 
 

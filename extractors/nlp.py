@@ -12,7 +12,6 @@ which makes label phrases and ``char_span`` alignment exact). Two components:
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +25,9 @@ DATA = Path(__file__).parent / "data"
 
 
 def nfkc(s: str) -> str:
-    return unicodedata.normalize("NFKC", s)
+    """Patterns are matched against normalize.match_text lines: give them the same form."""
+    from extractors.normalize import match_text
+    return match_text(s)
 
 
 @lru_cache(maxsize=None)
@@ -62,7 +63,6 @@ def field_spec(doc_type: str) -> dict:
 def get_nlp(doc_type: str) -> Language:
     """Pipeline for one document type; cached, so patterns are compiled once per process."""
     nlp = spacy.blank("zh")  # char segmenter by default: no dictionary download needed
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
     patterns = []
     for name, spec in (field_spec(doc_type).get("fields") or {}).items():
         for label in spec.get("labels", []):
@@ -70,6 +70,6 @@ def get_nlp(doc_type: str) -> Language:
     for label in field_spec(doc_type).get("stop_labels", []):
         patterns.append({"label": "L:_stop", "pattern": nfkc(label)})
     if patterns:
-        ruler.add_patterns(patterns)
-    nlp.add_pipe("code_spans", after="entity_ruler")
+        nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"}).add_patterns(patterns)
+    nlp.add_pipe("code_spans")
     return nlp

@@ -43,6 +43,25 @@ def clean_text(s: str | None) -> str:
     return fix_ocr_words(s).strip()
 
 
+_CJK_OR_PUNCT = rf"[{_CJK}():;,、。]"
+_SPACE_IN_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})\s+(?={_CJK_OR_PUNCT})")
+
+
+# Quotes are what OCR makes of the wide blanks between a label and its value; 《》〈〉 are
+# misread brackets (these documents print （）).
+_MATCH_TRANSLATE = str.maketrans({"“": None, "”": None, '"': None, "‘": None, "’": None, "„": None,
+                                  "《": "(", "》": ")", "〈": "(", "〉": ")"})
+
+
+def match_text(s: str | None) -> str:
+    """The form of a line that labels and cues are matched against: NFKC (so （）： are
+    ASCII), no spaces inside Chinese (姓　　名 -> 姓名), known OCR word confusions repaired."""
+    if not s:
+        return ""
+    s = unicodedata.normalize("NFKC", s).translate(_MATCH_TRANSLATE)
+    return fix_ocr_words(_SPACE_IN_CJK.sub("", s))
+
+
 def fix_ocr_words(s: str) -> str:
     for wrong, right in _WORD_FIXES.items():
         if wrong in s:
@@ -109,13 +128,24 @@ _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": 
                                    "|": "1", "i": "1", "S": "5", "s": "5", "B": "8", "Z": "2",
                                    "z": "2", "G": "6", "b": "6", "g": "9", "q": "9"})
 _CN_NUM = "〇零○O一二三四五六七八九十两"
-_DATE_CN = re.compile(rf"([{_CN_NUM}]{{4}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月\s*([{_CN_NUM}]{{1,3}})\s*[日号]?")
+_DATE_CN = re.compile(rf"([{_CN_NUM}][{_CN_NUM}\s]{{3,8}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月\s*([{_CN_NUM}]{{1,3}})\s*[日号]?")
+_ZERO_PAIR = re.compile(r"[〇零○O]{2}")
+
+
+def _cn_year(s: str) -> int | None:
+    """二〇一九 -> 2019; OCR reads one 〇 as two (二 O 〇二一): collapse a zero pair to fit."""
+    s = re.sub(r"\s+", "", s)
+    if len(s) == 5 and _ZERO_PAIR.search(s):
+        s = _ZERO_PAIR.sub("〇", s, count=1)
+    return cn_to_int(s) if len(s) == 4 else None
 _DATE_YMD = re.compile(r"(?<!\d)(\d{4})\s*(?:年|[.\-/,、])\s*(\d{1,2})\s*(?:月|[.\-/,、])\s*(\d{1,2})\s*[日号]?(?!\d)")
 _DATE_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})\s*(?:年|[.\-/])\s*(\d{1,2})\s*月?(?![\d.\-/])")
 
 
 def _fix_digits(s: str) -> str:
+    # 了 for 7 only where a month number must stand (年了月): it is a common word elsewhere
+    s = re.sub(r"(?<=年)\s*了\s*(?=月)", "7", s)
     # Only runs of digits and look-alikes next to date separators are touched.
     return re.sub(r"[0-9OoDQlIi|SsBZzGbgq]{1,8}(?=\s*[年月日.\-/]|$)",
                   lambda m: m.group(0).translate(_DIGIT_LOOKALIKES) if re.search(r"\d", m.group(0)) else m.group(0),
@@ -137,7 +167,7 @@ def find_dates(s: str | None) -> list[tuple[int, int, str]]:
     fixed = _fix_digits(s)
     hits: list[tuple[int, int, str]] = []
     for m in _DATE_CN.finditer(s):
-        y, mo, d = (cn_to_int(g) for g in m.groups())
+        y, mo, d = _cn_year(m.group(1)), cn_to_int(m.group(2)), cn_to_int(m.group(3))
         if None not in (y, mo, d):
             iso = _iso(y, mo, d)
             if iso:
@@ -218,7 +248,6 @@ def normalize_level(s: str | None) -> str | None:
 
 # --- money -----------------------------------------------------------------------------
 
-_MONEY_NUM = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*(亿|万|千|百)?\s*(?:元|人民币|$|整)?")
 _MONEY_CN = re.compile(r"([零〇壹贰貳叁參肆伍陆陸柒捌玖拾佰仟万萬亿億一二三四五六七八九十百千两]+)\s*(?:元|圆)?")
 
 
@@ -267,7 +296,8 @@ def compact_identifier(s: str | None, kind: str | None = None) -> str | None:
         last = "X" if last in "xX×" else _digits_only(last)
         return _digits_only(body) + last
     if kind == "uscc":
-        up = raw.upper().translate(_USCC_FIX)
+        # a lower-case l or o in a code is a misread 1 or 0: codes are printed upper-case
+        up = raw.replace("l", "1").replace("o", "0").upper().translate(_USCC_FIX)
         # chars 3-8 are the administrative region code: digits only
         return up[:2] + _digits_only(up[2:8]) + up[8:] if len(up) >= 8 else up
     if kind == "account":

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Bump when clean_line's output changes: cached OCR results embed cleaned text.
+VERSION = 2
+
 # Han ideographs (basic, extension A, compatibility) — what Tesseract spaces apart.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Chinese punctuation that survives NFKC: 、。〈〉《》「」『』【】〔〕 …, plus the full-width
@@ -20,7 +23,13 @@ _CJKISH = f"[{_HAN}{_CJK_PUNCT}]"
 # A space between two CJK-ish characters is an OCR artefact, never meaningful.
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJKISH})[ \t\u3000]+(?={_CJKISH})")
 # "姓 名 : 张 三" — the colon/comma after NFKC is ASCII; spaces around it next to Han go.
-_SPACE_HAN_PUNCT = re.compile(rf"(?<=[{_HAN}])[ \t]+(?=[:;,])|(?<=[:;,])[ \t]+(?=[{_HAN}])")
+_SPACE_HAN_PUNCT = re.compile(rf"(?<={_CJKISH})[ \t]+(?=[:;,])|(?<=[:;,])[ \t]+(?={_CJKISH})")
+# Angle brackets are Tesseract's misreading of （）; these documents never print them.
+_OCR_BRACKETS = str.maketrans({"\u3008": "(", "\u3009": ")", "\u2329": "(", "\u232a": ")"})
+# "2020 年 8 月 15 日", "第 3 条": Tesseract also spaces digits from the unit characters
+# around them. Only these units: a space between a label and a number stays.
+_UNITS = "年月日号时分秒元岁届级条款项页章节个名人次第至"
+_SPACE_DIGIT_UNIT = re.compile(rf"(?<=\d)[ \t]+(?=[{_UNITS}])|(?<=[{_UNITS}])[ \t]+(?=\d)")
 _MULTI_SPACE = re.compile(r"[ \t\u3000]{2,}")
 _PAREN_PAIR = re.compile(r"\(([^()]*)\)")
 _HAN_RE = re.compile(f"[{_HAN}]")
@@ -61,16 +70,21 @@ def clean_line(text: str) -> str:
     '公民身份号码 4406 0819'
     >>> clean_line("类型：有限责任公司(自然人投资或控股)")
     '类型:有限责任公司（自然人投资或控股）'
+    >>> clean_line("甲方〈用人单位 ) :佛山市")
+    '甲方（用人单位）:佛山市'
+    >>> clean_line("发证日期: 2020 年 8 月 15 日")
+    '发证日期: 2020年8月15日'
     >>> clean_line("Hello  world")
     'Hello world'
     """
     if not text:
         return ""
-    t = unicodedata.normalize("NFKC", text)
+    t = unicodedata.normalize("NFKC", text.translate(_OCR_BRACKETS))
     t = t.replace("\u00a0", " ")
     t = _brackets(t)
     t = _SPACE_BETWEEN_CJK.sub("", t)
     t = _SPACE_HAN_PUNCT.sub("", t)
+    t = _SPACE_DIGIT_UNIT.sub("", t)
     t = _MULTI_SPACE.sub(" ", t)
     return t.strip()
 

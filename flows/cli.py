@@ -39,6 +39,10 @@ def cmd_screen(args) -> int:
         as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:
         return _die(f"--as-of 日期格式应为 YYYY-MM-DD：{args.as_of}")
+    try:
+        intake = date.fromisoformat(args.intake_date).isoformat() if args.intake_date else None
+    except ValueError:
+        return _die(f"--intake-date 日期格式应为 YYYY-MM-DD：{args.intake_date}")
     if args.registry and not Path(args.registry).is_file():
         return _die(f"登记名册文件不存在：{args.registry}")
     reason = _check_ocr_engine()
@@ -57,6 +61,7 @@ def cmd_screen(args) -> int:
         out_dir=str(out),
         as_of=as_of.isoformat(),
         registry=str(Path(args.registry).resolve()) if args.registry else None,
+        intake_date=intake,
         ocr_engine=args.engine,
         crosscheck_engine=None if args.no_crosscheck else ("rapidocr" if args.engine == "tesseract" else "tesseract"),
         ocr_timeout=args.ocr_timeout,
@@ -117,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--as-of", dest="as_of")
     s.add_argument("--registry")
+    s.add_argument("--intake-date", dest="intake_date", help="受理日期（审核期限的起算日，默认同 --as-of）")
     s.add_argument("--engine", choices=["tesseract", "rapidocr"], default="tesseract")
     s.add_argument("--no-crosscheck", action="store_true", help="不用第二识别引擎复核关键号码")
     s.add_argument("--ocr-timeout", type=float, default=60.0)

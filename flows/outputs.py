@@ -20,13 +20,12 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     as_of = pipeline.parse_as_of(settings.as_of)
     judgement = judge(record, index, ruleset, as_of, registry_given)
     result = build_result(record, judgement, as_of=as_of, rule_set=ruleset.name, screened_at=screened_at)
-    if record.error:
-        result["error"] = record.error
     final = Path(settings.out_dir) / record.dossier_id
     with atomic_dir(final) as tmp:
         page_images = export_page_images(record.pages, tmp)
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-        write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=as_of)
+        intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
+        write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=intake)
         write_review(result, page_images, tmp / "review.html")
     return result
 

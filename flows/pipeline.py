@@ -43,12 +43,17 @@ def read_dossier_files(src: Path, work_dir: Path, dpi: int = 300) -> list[FileRe
 def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
     jobs = []
     for f in files:
+        # A full text layer over a full-page scan is what someone's OCR software claimed the
+        # image says: always read the image again to compare.
+        over_image = {s.get("page") for s in f.meta.get("pages", []) if s.get("text_over_image")}
         for p in f.pages:
             if not p.image_path:
                 continue
             if p.needs_ocr:
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
-            elif p.text_source == "text_layer" and _IDENTIFIER_HINT.search(p.text.replace(" ", "")):
+            elif p.text_source == "text_layer" and (
+                p.page in over_image or _IDENTIFIER_HINT.search(p.text.replace(" ", ""))
+            ):
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
     return jobs
 
@@ -60,6 +65,9 @@ def apply_ocr(page: Page, result) -> None:
             page.error = _ocr_error_text(result.error)
         return
     if page.needs_ocr:
+        if result.error:
+            # Lines read before the time limit are kept, but the page is marked incomplete.
+            page.error = _ocr_error_text(result.error) + "（已保留部分识别结果）"
         page.lines = list(result.lines)
         page.text_source = "ocr"
         page.rotation = result.rotation
@@ -93,10 +101,13 @@ def extract_record(dossier_id: str, files: list[FileReading]) -> DossierRecord:
 
 # Fields whose misreading would become an accusation: re-read before judging.
 _CRITICAL = {
-    "members": ("id_number", "certificate_number"),
-    "applicant": ("uscc",),
-    "bank_account": ("account_number",),
+    "members": ("id_number", "certificate_number", "name"),
+    "applicant": ("uscc", "name"),
+    "bank_account": ("account_number", "account_name"),
 }
+_NAME_FIELDS = ("name", "account_name")
+# Labels that precede a name on the same line; what follows the last one is the value.
+_NAME_LABEL = re.compile(r"^.*?(?:姓名|单位名称|企业名称|申请单位|账户名称|存款人名称|户名|名称|甲方|乙方)(?:[（(][^）)]*[）)])?[：:]?")
 
 
 def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
@@ -118,7 +129,10 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
             for prov in provs:
                 if prov.engine not in ("tesseract", "rapidocr") or prov.bbox is None or prov.rereads:
                     continue
-                suspect = len(values) > 1 or not identifier_is_valid(field, prov.value)
+                if field in _NAME_FIELDS:
+                    suspect = len(values) > 1
+                else:
+                    suspect = len(values) > 1 or not identifier_is_valid(field, prov.value)
                 if not suspect:
                     continue
                 page = record.page(prov.file, prov.page)
@@ -134,7 +148,7 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
                 prov.rereads.append({
                     "engine": other,
                     "text": text,
-                    "value": _best_candidate(field, compact_identifier(text)),
+                    "value": _name_candidate(text) if field in _NAME_FIELDS else _best_candidate(field, compact_identifier(text)),
                     "confidence": min((line.confidence for line in lines), default=0.0),
                 })
                 done += 1
@@ -150,6 +164,12 @@ def _best_candidate(field: str, text: str) -> str | None:
     }
     m = re.search(patterns[field], text)
     return m.group(0) if m else None
+
+
+def _name_candidate(text: str) -> str | None:
+    value = _NAME_LABEL.sub("", text.replace(" ", ""), count=1)
+    value = re.sub(r"[^\u4e00-\u9fff（）()·]", "", value)
+    return value or None
 
 
 def _safe(name: str) -> str:

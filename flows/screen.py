@@ -77,6 +77,9 @@ def screen_batch(settings: RunSettings) -> dict:
     logger = get_run_logger()
     times = StageTimes()
     out_dir = Path(settings.out_dir)
+    from reports.atomic import recover
+
+    recover(out_dir)  # a run killed mid-swap leaves .old / .tmp folders: put the last complete outputs back
     as_of = pipeline.parse_as_of(settings.as_of)
     screened_at = datetime.now().astimezone().isoformat(timespec="seconds")
     sources = list_dossiers(Path(settings.batch_dir))

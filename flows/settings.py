@@ -20,6 +20,7 @@ class RunSettings:
     out_dir: str
     as_of: str  # ISO date
     registry: str | None = None
+    intake_date: str | None = None  # ISO; the Art. 6 deadlines run from receipt (default: as-of)
     ocr_engine: str = "tesseract"
     crosscheck_engine: str | None = "rapidocr"
     ocr_timeout: float = 60.0
@@ -62,6 +63,8 @@ def prepare_prefect_environment(out_dir: Path) -> None:
     os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
     os.environ.setdefault("PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The temporary server logs cancelled event flushes at shutdown as errors: noise, not faults.
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     # Tesseract spawns one OpenMP team per call; the thread pool already uses every core.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")

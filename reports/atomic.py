@@ -106,3 +106,7 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
 
 def write_json(path: Path, obj: Any) -> None:
     write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+# The name flows/outputs.py imports.
+atomic_dir = staging_dir

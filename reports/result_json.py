@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from extractors.records import Applicant, BankAccount, DossierRecord, Member, Provenance
+from extractors.records import Applicant, BankAccount, DossierRecord, Provenance
 from validators.findings import Judgement
 from reports.labels import RULE_IDS
 

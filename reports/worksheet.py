@@ -6,6 +6,7 @@ columns 结论 / 意见 / 审核人 / 日期; reports.decisions reads them back 
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -20,8 +21,8 @@ from reports import atomic
 from reports.deadlines import Calendar, stage_deadlines
 from reports.evidence import crop_png, first_boxed, loc, locs
 from reports.labels import (DOC_TYPE, FLAG, RECOMMENDATION, REPORT_SECTION, RULE_ARTICLE,
-                            SEVERITY, STAGES, STATUS, rule_label)
-from reports.xlsx_style import INPUT, REVIEWER_COLUMNS, col_index, finish_sheet, write_header
+                            SEVERITY, STATUS, rule_label)
+from reports.xlsx_style import add_row, INPUT, REVIEWER_COLUMNS, col_index, finish_sheet, write_header
 
 COPIED_TYPES = ("id_card", "qualification_certificate", "business_licence", "bank_account",
                 "labour_contract", "achievement")
@@ -59,6 +60,23 @@ def _member_prov_locs(member: dict, doc_type: str) -> str:
     return locs(recs)
 
 
+def seal_status(f_check: dict, file: str, page: int) -> str:
+    """What the ART5.F check found on one copied page. The check's evidence holds the located
+    seal (bbox set) for good pages and a page record without bbox for pages lacking the seal
+    or the mark; its detail names what each bad page lacks ('…第2页缺公章和“与原件相符”字样')."""
+    m = re.search(re.escape(f"{file}第{page}页缺") + r"([^；;，]+)", f_check.get("detail") or "")
+    if m:
+        return f"缺{m.group(1)}"
+    recs = [r for r in f_check.get("evidence") or [] if r.get("file") == file and r.get("page") == page]
+    if any(r.get("bbox") for r in recs) or f_check.get("status") == "pass":
+        return "已加盖公章并注明“与原件相符”"
+    if recs and f_check.get("status") == "fail":
+        return "缺公章或“与原件相符”字样（见说明）"
+    if f_check.get("status") == "not_applicable":
+        return ""
+    return "未能判断（无页面图像），请核对原件"
+
+
 # ---------------------------------------------------------------- 资格初审 (ART5)
 def _sheet_first_review(wb, result, did):
     ws = wb.create_sheet("资格初审")
@@ -67,60 +85,50 @@ def _sheet_first_review(wb, result, did):
                       "与原件相符及公章", *REVIEWER_COLUMNS])
     checks = _checks(result)
     rec = result.get("recommendation")
-    ws.append([did, stage, "建议", "机审总体建议（不代替审核结论）", RECOMMENDATION.get(rec, rec or ""),
+    add_row(ws, [did, stage, "建议", "机审总体建议（不代替审核结论）", RECOMMENDATION.get(rec, rec or ""),
                result.get("recommendation_reason") or "", "", "", *REV])
 
     def check_row(rule):
         c = checks.get(rule)
-        ws.append([did, stage, rule, rule_label(rule), _status(c), (c or {}).get("detail", "未生成该项检查"),
+        add_row(ws, [did, stage, rule, rule_label(rule), _status(c), (c or {}).get("detail", "未生成该项检查"),
                    locs((c or {}).get("evidence")), "", *REV])
 
     check_row("ART5.1")
     forms = _docs_of(result, "application_form")
-    ws.append(_found_row(did, stage, "ART5.1", "设立申请表（附件1）", bool(forms), _doc_locs(forms)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.1", "设立申请表（附件1）", bool(forms), _doc_locs(forms)) + ["", *REV])
 
     check_row("ART5.2")
     reports_ = _docs_of(result, "application_report")
-    ws.append(_found_row(did, stage, "ART5.2", "申请报告", bool(reports_), _doc_locs(reports_)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.2", "申请报告", bool(reports_), _doc_locs(reports_)) + ["", *REV])
     for key, recs in (result.get("report_sections") or {}).items():
-        ws.append(_found_row(did, stage, "ART5.2", f"申请报告·{REPORT_SECTION.get(key, key)}", True, locs(recs)) + ["", *REV])
+        add_row(ws, _found_row(did, stage, "ART5.2", f"申请报告·{REPORT_SECTION.get(key, key)}", True, locs(recs)) + ["", *REV])
 
     check_row("ART5.3")
     for m in result.get("members", []):
         who = m.get("name") or mask_id(m.get("id_number")) or "（姓名未识别）"
         for doc_type, label, flag in MEMBER_DOCS:
             found = bool(m.get(flag)) if flag in m else bool(m.get("certificate_number"))
-            ws.append(_found_row(did, stage, "ART5.3", f"成员{who}：{label}", found,
+            add_row(ws, _found_row(did, stage, "ART5.3", f"成员{who}：{label}", found,
                                  _member_prov_locs(m, doc_type)) + ["", *REV])
     ach = _docs_of(result, "achievement")
-    ws.append(_found_row(did, stage, "ART5.3", "业绩材料", bool(ach), _doc_locs(ach)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.3", "业绩材料", bool(ach), _doc_locs(ach)) + ["", *REV])
 
     check_row("ART5.4")
     lic = _docs_of(result, "business_licence")
-    ws.append(_found_row(did, stage, "ART5.4", "法人登记证书/营业执照/组织机构代码证", bool(lic), _doc_locs(lic)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.4", "法人登记证书/营业执照/组织机构代码证", bool(lic), _doc_locs(lic)) + ["", *REV])
     bank = _docs_of(result, "bank_account")
-    ws.append(_found_row(did, stage, "ART5.4", "基本账户证明（开户许可证/基本存款账户信息）", bool(bank), _doc_locs(bank)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.4", "基本账户证明（开户许可证/基本存款账户信息）", bool(bank), _doc_locs(bank)) + ["", *REV])
 
     check_row("ART5.F")
-    f_check = checks.get("ART5.F") or {}
-    problem_pages = {(r.get("file"), r.get("page")) for r in f_check.get("evidence", [])}
     for d in result.get("documents", []):
         if d.get("type") not in COPIED_TYPES:
             continue
         for p in d.get("pages", []):
-            if (d["file"], p) in problem_pages:
-                seal = "未见公章或“与原件相符”字样"
-            elif f_check.get("status") == "pass":
-                seal = "已加盖公章并注明“与原件相符”"
-            elif f_check.get("status") == "needs_review":
-                seal = "未能判断，请核对原件"
-            else:
-                seal = "未列为问题页"
-            ws.append([did, stage, "ART5.F", f"复印件：{DOC_TYPE.get(d['type'], d['type'])}",
-                       "", "", f"{d['file']} 第{p}页", seal, *REV])
+            add_row(ws, [did, stage, "ART5.F", f"复印件：{DOC_TYPE.get(d['type'], d['type'])}",
+                       "", "", f"{d['file']} 第{p}页", seal_status(checks.get("ART5.F") or {}, d["file"], p), *REV])
     for d in result.get("documents", []):
         if d.get("error"):
-            ws.append([did, stage, "ART5", f"无法读取的文件：{d['file']}", STATUS["needs_review"],
+            add_row(ws, [did, stage, "ART5", f"无法读取的文件：{d['file']}", STATUS["needs_review"],
                        d["error"], d["file"], "", *REV])
     finish_sheet(ws, status_col="E")
     return ws
@@ -156,7 +164,7 @@ def _sheet_recheck(wb, result, did):
     def check_row(rule, extra=""):
         c = checks.get(rule) or {}
         detail = c.get("detail", "未生成该项检查") + (f"\n{extra}" if extra else "")
-        ws.append([did, stage, rule, rule_label(rule), _status(c), detail, *blank7,
+        add_row(ws, [did, stage, rule, rule_label(rule), _status(c), detail, *blank7,
                    locs(c.get("evidence")), *REV])
 
     a = result.get("applicant") or {}
@@ -170,7 +178,7 @@ def _sheet_recheck(wb, result, did):
         id_recs = (m.get("provenance") or {}).get("id_number") or []
         if id_recs:
             id_cell += f"\n〔{loc(id_recs[0])}〕"
-        ws.append([did, stage, "ART4.1", f"成员：{m.get('name') or '（姓名未识别）'}", "", "",
+        add_row(ws, [did, stage, "ART4.1", f"成员：{m.get('name') or '（姓名未识别）'}", "", "",
                    _with_loc(m, "name"), id_cell, _with_loc(m, "level"),
                    _with_loc(m, "certificate_number"), _with_loc(m, "certificate_issue_date"),
                    _contract_term(m), locs([r for rs in (m.get("provenance") or {}).values() for r in rs]),
@@ -194,7 +202,7 @@ def _sheet_expert(wb, result, did):
         quotes = "\n".join(f"“{r.get('text', '').strip()}”（第{r.get('page')}页）" for r in ev[:8])
         if len(ev) > 8:
             quotes += f"\n……另有 {len(ev) - 8} 处"
-        ws.append([did, stage, rule, rule_label(rule), _status(c), c.get("detail", "未生成该项检查"),
+        add_row(ws, [did, stage, rule, rule_label(rule), _status(c), c.get("detail", "未生成该项检查"),
                    quotes or "未找到相关表述", locs(ev), None, *REV])
     finish_sheet(ws, status_col="E", min_widths={"证据摘录": 50, "评分": 8})
     score = get_column_letter(col_index(ws, "评分"))
@@ -216,7 +224,7 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
     pictures: list[tuple[int, bytes, int, int]] = []
     for f in result.get("flags", []):
         ev = f.get("evidence") or []
-        ws.append([did, stage, f.get("rule"), f.get("code"),
+        add_row(ws, [did, stage, f.get("rule"), f.get("code"),
                    f"{FLAG.get(f.get('code'), f.get('code'))}（{RULE_ARTICLE.get(f.get('rule'), f.get('rule'))}）",
                    SEVERITY.get(f.get("severity"), f.get("severity")), f.get("subject"), f.get("detail"),
                    locs(ev), "", *REV])
@@ -230,9 +238,9 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
         else:
             ws.cell(ws.max_row, col_index(ws, "证据截图"), "无页面图像或无定位框")
     if not result.get("flags"):
-        ws.append([did, stage, "", "", "未发现疑点", "", "", "机审未发现第十五条第（一）项所列疑点。", "", "", *REV])
+        add_row(ws, [did, stage, "", "", "未发现疑点", "", "", "机审未发现第十五条第（一）项所列疑点。", "", "", *REV])
     for w in result.get("warnings", []):
-        ws.append([did, stage, "", "WARNING", "提示（不属于疑点）", "", "", w, "", "", *REV])
+        add_row(ws, [did, stage, "", "WARNING", "提示（不属于疑点）", "", "", w, "", "", *REV])
     finish_sheet(ws, severity_col="F", min_widths={"证据截图": 46, "说明": 40})
     pic_col = get_column_letter(col_index(ws, "证据截图"))
     for row, png, w, h in pictures:
@@ -255,9 +263,9 @@ def _sheet_deadlines(wb, result, did, intake_date: date, calendar: Calendar | No
         if row["unknown_year"]:
             note += (f"。缺少{row['unknown_year']}年节假日安排，无法计算，请在 reports/data/holidays.yaml "
                      f"补充后重新生成")
-        ws.append([did, row["stage"], "ART6", f"{row['stage']}截止日", row["working_days"],
+        add_row(ws, [did, row["stage"], "ART6", f"{row['stage']}截止日", row["working_days"],
                    row["start"] or "未知（上一阶段截止日未知）", row["due_text"], note, *REV])
-    ws.append([did, "授牌", "ART6", "授牌", "", "", "公示期满无异议后", "第六条：公示无异议的，由区人力资源和社会保障局授牌", *REV])
+    add_row(ws, [did, "授牌", "ART6", "授牌", "", "", "公示期满无异议后", "第六条：公示无异议的，由区人力资源和社会保障局授牌", *REV])
     finish_sheet(ws)
     return ws
 

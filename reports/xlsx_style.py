@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -23,7 +24,9 @@ INPUT = PatternFill("solid", start_color="FFFDE7", end_color="FFFDE7")
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
-MAX_WIDTH = 60
+MAX_WIDTH = 36
+# Short status words wrap rather than widen the sheet (A4 landscape, fit to width).
+NARROW = {"机审结果": 14, "严重程度": 8, "卷宗编号": 14, "阶段": 10, "规则": 8}
 # Extra blank rows that keep the drop-down for rows a reviewer adds.
 SPARE_ROWS = 50
 
@@ -35,6 +38,20 @@ def display_width(text: object) -> int:
         w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
         best = max(best, w)
     return best
+
+
+def clean(value):
+    """OCR text may carry control characters openpyxl refuses, and a cell holds at most
+    32,767 characters: strip the one, cut the other (with a visible mark)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > 32000:
+            value = value[:32000] + "……（已截断）"
+    return value
+
+
+def add_row(ws: Worksheet, values: list) -> None:
+    ws.append([clean(v) for v in values])
 
 
 def write_header(ws: Worksheet, headers: list[str]) -> None:
@@ -54,7 +71,8 @@ def col_index(ws: Worksheet, header: str) -> int:
 
 
 def finish_sheet(ws: Worksheet, *, status_col: str | None = None, severity_col: str | None = None,
-                 min_widths: dict[str, int] | None = None, reviewer: bool = True) -> None:
+                 min_widths: dict[str, int] | None = None, reviewer: bool = True,
+                 hide_keys: bool = True) -> None:
     """Borders, wrap, widths, frozen header, colours, reviewer drop-down, print setup."""
     last_row = max(ws.max_row, 2)
     headers = [c.value for c in ws[1]]
@@ -66,9 +84,14 @@ def finish_sheet(ws: Worksheet, *, status_col: str | None = None, severity_col: 
     for idx, header in enumerate(headers, start=1):
         letter = get_column_letter(idx)
         widest = max([display_width(header)] + [display_width(c.value) for c in ws[letter][1:]])
-        width = min(MAX_WIDTH, widest + 2)
+        width = min(NARROW.get(header, MAX_WIDTH), widest + 2)
         width = max(width, (min_widths or {}).get(header, 6))
         ws.column_dimensions[letter].width = width
+    # Dossier id and stage are the same on every row of a sheet: hidden from print and
+    # screen, kept for reports.decisions (the header names them).
+    for name in ("卷宗编号", "阶段") if hide_keys else ():
+        if name in headers:
+            ws.column_dimensions[get_column_letter(headers.index(name) + 1)].hidden = True
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last_row}"
 
@@ -102,15 +125,16 @@ def add_reviewer_inputs(ws: Worksheet, until_row: int) -> None:
                              error="请填写日期，例如 2026-05-20")
     dv_date.add(f"{day}2:{day}{until_row}")
     ws.add_data_validation(dv_date)
+    # Only existing rows are styled: touching spare rows would create empty rows that
+    # readers (and ws.max_row) then see as data.
     for name in REVIEWER_COLUMNS:
         letter = get_column_letter(col_index(ws, name))
         for r in range(2, ws.max_row + 1):
             ws[f"{letter}{r}"].fill = INPUT
-        if name == "日期":
-            for r in range(2, until_row + 1):
+            if name == "日期":
                 ws[f"{letter}{r}"].number_format = "yyyy-mm-dd"
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0,
-                                                 {"结论": 10, "意见": 30, "审核人": 10, "日期": 12}[name])
+                                                 {"结论": 10, "意见": 24, "审核人": 10, "日期": 12}[name])
 
 
 def print_setup(ws: Worksheet) -> None:

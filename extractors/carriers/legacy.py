@@ -32,7 +32,9 @@ def read_legacy(rel: str, path: Path, work_dir: Path, sha256: str, kind: str) ->
     if not target.exists():
         with tempfile.TemporaryDirectory(prefix="legacy_", dir=work_dir) as tmp:
             tmp_path = Path(tmp)
-            src = tmp_path / f"input.{kind if kind in ('doc', 'wps', 'rtf') else 'doc'}"
+            # Kingsoft .wps files are Word-compatible OLE documents; named .wps, LibreOffice
+            # would try its Microsoft Works filter instead.
+            src = tmp_path / ("input.rtf" if kind == "rtf" else "input.doc")
             shutil.copyfile(path, src)
             profile = (tmp_path / "profile").as_uri()
             cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore",

@@ -6,12 +6,14 @@ when the text layer is missing, and comparing the two is how a doctored text lay
 from __future__ import annotations
 
 import logging
+import math
 import re
 from pathlib import Path
 
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
+from PIL import Image
 
 from extractors.carriers.common import MAX_PAGES, failed, page_image_path, save_png
 from extractors.records import FileReading, Page, TextLine
@@ -56,15 +58,16 @@ def _structure_meta(path: Path, pdf: pikepdf.Pdf) -> dict:
     # Each save-in-place (incremental update) appends a body + xref + %%EOF; a
     # linearized file legitimately has two.
     updates = max(0, eofs - 1 - (1 if linearized else 0))
+    producer, creator = text("/Producer"), text("/Creator")
     xmp_tool = None
     try:
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
-            xmp_tool = xmp.get("xmp:CreatorTool")
+        # Not as a context manager: leaving one writes XMP back into the docinfo.
+        xmp_tool = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False).get("xmp:CreatorTool")
     except Exception:  # broken XMP is common and says nothing by itself
         pass
     return {
-        "producer": text("/Producer"),
-        "creator": text("/Creator"),
+        "producer": producer,
+        "creator": creator,
         "xmp_creator_tool": xmp_tool,
         "creation_date": _pdf_date(info.get("/CreationDate")) if info else None,
         "mod_date": _pdf_date(info.get("/ModDate")) if info else None,
@@ -106,12 +109,21 @@ def _words_to_lines(words: list[dict], width: float, height: float) -> list[Text
     return lines
 
 
-def _image_cover(page) -> float:
+def _images(page) -> tuple[float, bool, int]:
+    """(share of the page covered by images, a JPEG covers most of it, image count)."""
     area = float(page.width * page.height) or 1.0
-    covered = 0.0
+    covered, jpeg = 0.0, False
     for im in page.images:
-        covered += max(0.0, (im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
-    return min(1.0, covered / area)
+        share = max(0.0, (im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) / area
+        covered += share
+        try:
+            filters = im["stream"].attrs.get("Filter")
+            names = [str(f) for f in (filters if isinstance(filters, list) else [filters])]
+        except Exception:
+            names = []
+        if share > 0.5 and any("DCTDecode" in n for n in names):
+            jpeg = True
+    return min(1.0, covered), jpeg, len(page.images)
 
 
 def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) -> FileReading:
@@ -142,29 +154,94 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
     except Exception as e:  # render anyway; OCR still reads it
         log.warning("pdfplumber failed on %s: %s", rel, type(e).__name__)
         plumber = None
+    stats: list[dict] = []
+    meta["pages"] = stats  # per page: images, image cover, text characters, JPEG scan
+    upright_doc = upright_plumber = None
     try:
+        turned = _turned_pages(doc, plumber)
+        if turned:
+            upright_path = _derotated_copy(path, work_dir, sha256, turned)
+            upright_doc = pdfium.PdfDocument(str(upright_path))
+            upright_plumber = pdfplumber.open(upright_path)
         for i in range(len(doc)):
-            reading.pages.append(_read_page(rel, doc, plumber, i, work_dir, sha256, dpi))
+            if i in turned:
+                page = _read_page(rel, upright_doc, upright_plumber, i, work_dir, sha256, dpi, stats)
+                page.rotation = (360 - turned[i]) % 360
+                stats[-1]["display_rotate"] = turned[i]
+            else:
+                page = _read_page(rel, doc, plumber, i, work_dir, sha256, dpi, stats)
+            reading.pages.append(page)
     finally:
         doc.close()
-        if plumber is not None:
-            plumber.close()
+        for h in (plumber, upright_plumber, upright_doc):
+            if h is not None:
+                h.close()
     if all(p.error for p in reading.pages):
         reading.error_code = "corrupt"
         reading.error = "文件已损坏，无法读取：所有页面均无法渲染"
     return reading
 
 
-def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int) -> Page:
+def _turned_pages(doc, plumber) -> dict[int, int]:
+    """Pages shown turned by /Rotate whose text is written horizontally in the content.
+
+    Such a page displays sideways or upside down (a scanner's or a user's rotation);
+    pdfplumber then reports its text in display order, i.e. reversed or in columns.
+    Reading it from a copy without /Rotate gives the true lines and an upright image;
+    Page.rotation records the turn. {page index: /Rotate degrees}.
+    """
+    out = {}
+    if plumber is None:
+        return out
+    for i in range(len(doc)):
+        try:
+            rot = int(doc[i].get_rotation()) % 360
+        except Exception:
+            continue
+        if not rot:
+            continue
+        try:
+            chars = plumber.pages[i].chars
+        except Exception:
+            continue
+        # pdfplumber reports char matrices already turned by /Rotate: undo that turn
+        # to get the writing direction in the content itself.
+        flat = sum(1 for c in chars if c.get("matrix") and _content_angle(c["matrix"], rot) == 0)
+        if chars and flat * 2 > len(chars):
+            out[i] = rot
+    return out
+
+
+def _content_angle(matrix, rotate: int) -> int:
+    a, b = float(matrix[0]), float(matrix[1])
+    shown = round(math.degrees(math.atan2(b, a)) / 90) * 90
+    return int(shown + rotate) % 360
+
+
+def _derotated_copy(path: Path, work_dir: Path, sha256: str, turned: dict[int, int]) -> Path:
+    dest = work_dir / "derotated" / f"{sha256[:24]}.pdf"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with pikepdf.open(path) as pdf:
+            for i in turned:
+                pdf.pages[i].obj.Rotate = 0
+            tmp = dest.with_suffix(".tmp.pdf")
+            pdf.save(tmp)
+        tmp.replace(dest)
+    return dest
+
+
+def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
+               stats: list[dict]) -> Page:
     page = Page(file=rel, page=i + 1)
     lines: list[TextLine] = []
-    cover = 0.0
+    cover, jpeg, n_images = 0.0, False, 0
     if plumber is not None:
         try:
             pp = plumber.pages[i]
             words = pp.extract_words(keep_blank_chars=False, use_text_flow=False)
             lines = _words_to_lines(words, float(pp.width), float(pp.height))
-            cover = _image_cover(pp)
+            cover, jpeg, n_images = _images(pp)
         except Exception as e:
             log.warning("text layer of %s p%d unreadable: %s", rel, i + 1, type(e).__name__)
     chars = sum(len(_MEANINGFUL.findall(ln.text)) for ln in lines)
@@ -172,6 +249,14 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int)
     page.lines = lines
     page.text_source = "ocr" if scan_like else "text_layer"
     page.needs_ocr = scan_like
+    # A page that is one big JPEG is a photo or scan: error-level analysis applies to it.
+    page.source_image = jpeg
+    # A full text layer over a full-page image: a scan with an OCR layer (OmniPage,
+    # ABBYY, scanner firmware). Its text is what someone's software claimed the image
+    # says — the page to OCR again for the text-layer comparison.
+    stats.append({"page": i + 1, "images": n_images, "image_cover": round(cover, 3),
+                  "text_chars": chars, "jpeg": jpeg,
+                  "text_over_image": (not scan_like) and cover > 0.5})
 
     dest = page_image_path(work_dir, sha256, i + 1, dpi)
     try:
@@ -180,8 +265,6 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int)
             bitmap = pdf_page.render(scale=dpi / 72.0)
             save_png(bitmap.to_pil().convert("RGB"), dest)
             pdf_page.close()
-        from PIL import Image
-
         with Image.open(dest) as im:
             page.width, page.height = im.size
         page.image_path = str(dest)

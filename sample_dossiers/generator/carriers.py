@@ -45,8 +45,17 @@ class Cond:
         return "clean_scan"
 
 
+DPI_OVERRIDE: list[int] = []  # tests render at low resolution to stay fast
+
+
 def render_scan(layout: PageLayout, cond: Cond, seal_name: str, rng: random.Random) -> Image.Image:
+    if DPI_OVERRIDE:
+        cond = Cond(**{**cond.__dict__, "dpi": DPI_OVERRIDE[0]})
     img = to_image(layout, cond.dpi)
+    k = cond.dpi / 25.4
+    for x, y in layout.seal_spots:
+        from .seals import stamp
+        stamp(img, seal_name, (int(x * k), int(y * k)), cond.dpi, rng)
     if layout.copy and (cond.seal or cond.mark) and layout.free_zone:
         annotate_copy(img, seal_name, layout.free_zone, cond.dpi, rng, cond.seal, cond.mark)
     img = degrade.paper(img, cond.tint)
@@ -139,7 +148,6 @@ class DossierWriter:
         self.seal_name = seal_name
         self.rng = rng
         self.truth = Truth()
-        self.images: dict[str, Image.Image] = {}  # kept for planted reuse across dossiers
 
     def _path(self, rel: str) -> Path:
         p = self.root / rel
@@ -154,7 +162,6 @@ class DossierWriter:
         pdf = new_pdf(producer=producer, creator=producer, when=when)
         for i, (lay, cond) in enumerate(pages):
             img = (images or {}).get(i) or render_scan(lay, cond, self.seal_name, self.rng)
-            self.images[f"{rel}#{i + 1}"] = img
             w_mm, h_mm = lay.size if cond.rotate in (0, 180) else lay.size[::-1]
             add_image_page(pdf, encode(img, cond.quality), (w_mm, h_mm), (text_layers or {}).get(i))
         path = self._path(rel)
@@ -164,9 +171,20 @@ class DossierWriter:
 
     def text_pdf(self, rel: str, layouts: list[PageLayout], producer: str = "Microsoft® Word 2016",
                  when: dt.datetime = FIXED_DATE) -> Path:
+        from .seals import copy_overlay
         pdf = new_pdf(producer=producer, creator=producer, when=when)
         for lay in layouts:
             add_text_page(pdf, lay)
+            for x, y in lay.seal_spots:  # an electronic seal on the signature line
+                from .seals import seal_image
+                buf = io.BytesIO()
+                seal_image(self.seal_name, 248, self.rng).save(buf, "PNG", optimize=True)
+                pdf.image(buf, x=x - 21, y=y - 21, w=42, h=42)
+            if lay.copy and lay.free_zone:
+                x0, y0, x1, y1 = lay.free_zone
+                buf = io.BytesIO()
+                copy_overlay(self.seal_name, lay.free_zone, 150, self.rng).save(buf, "PNG", optimize=True)
+                pdf.image(buf, x=x0, y=y0, w=x1 - x0, h=y1 - y0)
         path = self._path(rel)
         pdf.output(str(path))
         self.truth.add(rel, 1, layouts, ["text_layer"] * len(layouts))
@@ -177,7 +195,6 @@ class DossierWriter:
         """One page as JPG / PNG / TIFF by extension. With an EXIF orientation, the pixels
         are stored turned and the tag tells viewers how to turn them back."""
         img = img or render_scan(lay, cond, self.seal_name, self.rng)
-        self.images[rel] = img
         path = self._path(rel)
         ext = path.suffix.lower()
         if ext in (".jpg", ".jpeg"):
@@ -192,11 +209,12 @@ class DossierWriter:
                 ex[0x010F] = "HUAWEI"
                 ex[0x0110] = "ELS-AN00"
                 kw["exif"] = ex.tobytes()
-            out.save(path, "JPEG", quality=cond.quality, optimize=True, **kw)
+            out.save(path, "JPEG", quality=cond.quality, optimize=True, progressive=True, **kw)
         elif ext == ".png":
-            degrade.keep_red(img).convert("P", palette=Image.ADAPTIVE, colors=64).save(path, "PNG", optimize=True)
+            degrade.keep_red(img).convert("P", palette=Image.ADAPTIVE, colors=32).save(path, "PNG", optimize=True)
         elif ext in (".tif", ".tiff"):
-            img.convert("L").save(path, "TIFF", compression="tiff_adobe_deflate", dpi=(cond.dpi, cond.dpi))
+            degrade.keep_red(img).save(path, "TIFF", compression="jpeg", quality=cond.quality,
+                                       dpi=(cond.dpi, cond.dpi))
         self.truth.add(rel, 1, [lay], [cond.label])
         return path
 
@@ -221,7 +239,8 @@ class DossierWriter:
         fix_docx_props(doc)
         doc.save(str(path))
         normalize_docx(path)
-        self.truth.add(rel, 1, [lay], [cond.label])
+        # Readers give a Word file's own text page 1 and each embedded picture the pages after.
+        self.truth.add(rel, 2, [lay], [cond.label])
         return path
 
     def zip_up(self, zip_path: Path, gbk: bool = True) -> None:

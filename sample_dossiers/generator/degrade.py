@@ -20,8 +20,12 @@ def skew(img: Image.Image, degrees: float) -> Image.Image:
 
 
 def noise(img: Image.Image, sigma: float, rng: random.Random) -> Image.Image:
+    """Scanner grain at half resolution: looks the same at reading distance and does not
+    blow up the JPEG the way per-pixel noise does."""
     a = np.asarray(img).astype(np.int16)
-    g = np.random.default_rng(rng.randrange(2**32)).normal(0, sigma, a.shape[:2])
+    h, w = a.shape[:2]
+    small = np.random.default_rng(rng.randrange(2**32)).normal(0, sigma, ((h + 1) // 2, (w + 1) // 2))
+    g = np.repeat(np.repeat(small.astype(np.float32), 2, axis=0), 2, axis=1)[:h, :w].astype(np.int16)
     a = a + g[..., None] if a.ndim == 3 else a + g
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
 
@@ -35,7 +39,7 @@ def keep_red(img: Image.Image) -> Image.Image:
     dossiers are monochrome but seals are stamped after copying."""
     a = np.asarray(img.convert("RGB")).astype(np.int16)
     grey = (a[..., 0] * 0.299 + a[..., 1] * 0.587 + a[..., 2] * 0.114).astype(np.int16)
-    red = (a[..., 0] - np.maximum(a[..., 1], a[..., 2])) > 40
+    red = (a[..., 0] - np.maximum(a[..., 1], a[..., 2])) > 90
     out = np.repeat(grey[..., None], 3, axis=2)
     out[red] = a[red]
     return Image.fromarray(out.astype(np.uint8))
@@ -43,13 +47,14 @@ def keep_red(img: Image.Image) -> Image.Image:
 
 def has_colour(img: Image.Image) -> bool:
     a = np.asarray(img.convert("RGB")).astype(np.int16)
-    return bool(((a[..., 0] - np.maximum(a[..., 1], a[..., 2])) > 40).any())
+    return bool(((a[..., 0] - np.maximum(a[..., 1], a[..., 2])) > 90).any())
 
 
 def jpeg_bytes(img: Image.Image, quality: int, grey: bool = False) -> bytes:
     buf = io.BytesIO()
     im = img.convert("L") if grey else img.convert("RGB")
-    im.save(buf, "JPEG", quality=quality, optimize=True, subsampling=2 if not grey else 0)
+    # progressive: 10-15 % smaller for text pages, and what many scanner drivers write
+    im.save(buf, "JPEG", quality=quality, optimize=True, progressive=True, subsampling=2 if not grey else 0)
     return buf.getvalue()
 
 

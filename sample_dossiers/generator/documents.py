@@ -122,8 +122,8 @@ def id_card(p: PageLayout, per: Person, x: float, y: float, st: Style, show: dic
         p.text(x + 15, y + 38.5, addr[12:24], 9.5, f)
     if len(addr) > 24:
         p.text(x + 15, y + 44, addr[24:], 9.5, f)
-    p.text(x + 5, y + 50, "公民身份号码", 8, f, (60, 60, 120))
-    p.text(x + 25, y + 50, s["id_number"], 11.5, st.bold)
+    p.text(x + 4, y + 50, "公民身份号码", 8, f, (60, 60, 120))
+    p.text(x + 22, y + 50, s["id_number"], 10, st.bold)
     p.photo(x + 58, y + 8, 24, 30, per.photo_seed)
     p.field("name", s["name"])
     p.field("sex", s["sex"])
@@ -337,6 +337,8 @@ def contract_pages(u: Unit, per: Person, st: Style, rng: random.Random, title: s
     p2.fields.append(("unit_name", s["unit"]))
     p2.fields.append(("name", s["name"]))
     p2.free_zone = (110, 180, 200, 260)
+    # the unit's seal on the signature line, over its printed name, as on every original
+    p2.seal_spots = [(62 + rng.uniform(-6, 6), 118 + rng.uniform(-4, 4))]
     return [p1, p2]
 
 
@@ -408,16 +410,25 @@ def report_pages(u: Unit, members: list[Person], st: Style, rng: random.Random,
         par(f"{u.name}成立于{st.date(u.established)}，注册资本{st.capital(u.capital_wan)}，位于{u.address}，"
             f"主要从事{u.scope}。公司现有员工{rng.randint(80, 400)}人，其中技术人员{rng.randint(20, 60)}人，"
             f"技师、高级技师{len(masters)}人。")
+        par(f"公司主要产品包括{rng.choice(['精密轴类零件', '冲压模具', '配电柜', '焊接结构件'])}、"
+            f"{rng.choice(['汽车零部件', '五金配件', '注塑模具', '自动化设备部件'])}等，年产值约{rng.randint(3, 40)}千万元，"
+            f"先后获评{rng.choice(['佛山市高新技术企业', '高明区专精特新企业', '广东省守合同重信用企业'])}。")
     if "人才培养体系建立情况" not in omit:
         n += 1
         h1(n, "人才培养体系建立情况")
         par(f"公司建立了“岗前培训—岗位练兵—{app}—技能鉴定”的人才培养体系，每年组织职业技能培训"
             f"{rng.randint(6, 20)}期，近三年共有{rng.randint(10, 40)}名员工取得职业技能等级证书。")
+        par(f"公司与{rng.choice(['佛山市技师学院', '高明区职业技术学校', '佛山市高明区技工学校'])}开展校企合作，"
+            "设立实训基地，实行新型学徒制，建立技能等级与薪酬挂钩的激励机制。")
     if "技术研发和攻关开展情况" not in omit:
         n += 1
         h1(n, "技术研发和攻关开展情况")
         par(f"近三年公司围绕生产难题开展技术攻关{rng.randint(3, 9)}项，完成“{topics[0]}”等项目，"
             f"获得实用新型专利{rng.randint(1, 6)}项，并定期组织技术研讨会。")
+        for k, t in enumerate(rng.sample(["数控加工程序优化，节约工时15%", "焊接变形控制，返修率下降30%",
+                                          "模具冷却系统改进，生产节拍缩短8%", "设备预防性维护体系建立",
+                                          "来料检验夹具改进"], 3), 1):
+            par(f"（{k}）{t}；")
     if "建站设想" not in omit:
         n += 1
         h1(n, "建站设想")
@@ -432,13 +443,17 @@ def report_pages(u: Unit, members: list[Person], st: Style, rng: random.Random,
                     par(f"{m.name}，{m.occupation}，{m.level}，负责{rng.choice(['工艺改进', '带徒培训', '设备维护', '质量攻关'])}。")
             elif s.startswith("技师工作站管理制度"):
                 par("制定《技师工作站管理办法》《工作站活动台账制度》《师徒考核办法》等制度，落实站长负责制。")
+                par("工作站每月召开一次技术研讨会，建立日常活动台账，年度制定培训计划和工作目标。")
             elif s == "资金投入":
                 par(f"公司承诺投入建站资金{funding}万元，用于培训、技术攻关及设备购置，专款专用。")
             elif s == "场地设备配置":
-                par(f"工作站场地面积{area}平方米，配备{'、'.join(equipment)}等先进生产设备。")
+                par(f"工作站场地面积{area}平方米，设培训室、研讨室和实操区，配备先进生产设备如下：")
+                for k, e in enumerate(equipment, 1):
+                    par(f"{k}. {e}  {rng.randint(1, 4)}台（套）")
             else:
                 par(f"实行{app}，计划每年培养技能骨干不少于2名，结对如下：" +
                     "；".join(f"{a}带{b}" for a, b in pairs) + "。")
+                par("师徒双方签订培养协议，明确培养目标、内容和考核方式，期满考核合格给予奖励。")
                 par(f"技术攻关课题计划：{'；'.join(topics)}。")
     par("特此申请。")
     par(f"{u.name}")

@@ -131,7 +131,8 @@ def make_person(rng: random.Random, used: set, level: str = "技师", local: boo
     occ = rng.choice(OCCUPATIONS)
     cert_kind = "职业资格证书" if rng.random() < 0.55 else "职业技能等级证书"
     if cert_kind == "职业资格证书":
-        issue = dt.date(rng.randint(2012, 2019), rng.randint(1, 12), rng.randint(1, 28))
+        # a 技师 certificate takes years of practice: issued at 22 at the earliest
+        issue = dt.date(max(rng.randint(2010, 2019), min(birth.year + 22, 2019)), rng.randint(1, 12), rng.randint(1, 28))
         number = f"{issue:%y}4406{rng.randint(100, 999)}{LEVELS[level][0]}{rng.randint(0, 999999):06d}"
         issuer = rng.choice(["广东省人力资源和社会保障厅", "佛山市人力资源和社会保障局"])
     else:

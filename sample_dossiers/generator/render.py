@@ -47,6 +47,7 @@ class PageLayout:
     copy: bool = True  # a copy of an original: gets seal + 与原件相符 under ART5.F
     title: str = ""
     free_zone: tuple[float, float, float, float] | None = None  # mm box free for seal/mark
+    seal_spots: list[tuple[float, float]] = field(default_factory=list)  # original seals (mm centres)
 
     def text(self, x, y, s, size=11.0, font="sans", color=(20, 20, 20)):
         self.items.append(Item("text", x, y, s, size, font, color=color))
@@ -144,12 +145,21 @@ def new_pdf(title: str = "", producer: str = "Microsoft® Word 2016", creator: s
     pdf.set_creator(creator)
     if title:
         pdf.set_title(title)
-    pdf.add_font("hei", "", PDF_FONT[0], collection_font_number=PDF_FONT[1])
     return pdf
+
+
+def ensure_font(pdf) -> None:
+    """Load the font only into PDFs that carry text: parsing the 17 MB collection costs
+    a second, and image-only scans must not embed a font anyway."""
+    if "hei" not in pdf.fonts:
+        import logging
+        logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+        pdf.add_font("hei", "", PDF_FONT[0], collection_font_number=PDF_FONT[1])
 
 
 def add_text_page(pdf, page: PageLayout, invisible_over: dict | None = None):
     """Vector page: every text item in the TrueType font, shapes as strokes."""
+    ensure_font(pdf)
     pdf.add_page(format=page.size)
     for it in page.items:
         if it.kind == "text":
@@ -176,6 +186,7 @@ def add_image_page(pdf, jpeg_bytes: bytes, size_mm=A4, text_layer: list[Item] | 
     pdf.add_page(format=size_mm)
     pdf.image(io.BytesIO(jpeg_bytes), x=0, y=0, w=size_mm[0], h=size_mm[1])
     if text_layer:
+        ensure_font(pdf)
         with pdf.local_context(text_mode="INVISIBLE"):
             for it in text_layer:
                 if it.kind == "text":

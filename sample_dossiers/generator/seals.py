@@ -90,6 +90,23 @@ def annotate_copy(page: Image.Image, name: str, free_zone_mm, dpi: int, rng: ran
     if with_mark:
         mark(page, (mx, my), dpi, rng)
     if seal:
-        cx = int(min(x1 - 22, x0 + rng.uniform(30, 45)) * k)
-        cy = int(min(y1 - 22, y0 + rng.uniform(20, 30)) * k)
+        # the seal's edge over the mark's last character, as stamped after writing it
+        cx = int(min(x1 - 22, x0 + rng.uniform(52, 60)) * k)
+        cy = int(min(y1 - 22, y0 + rng.uniform(12, 20)) * k)
         stamp(page, name, (cx, cy), dpi, rng)
+
+
+def copy_overlay(name: str, free_zone_mm, dpi: int, rng: random.Random) -> Image.Image:
+    """Mark and seal on a transparent layer the size of the free zone, for pages that
+    are vector PDFs (an e-signed contract) rather than scans."""
+    import numpy as np
+    x0, y0, x1, y1 = free_zone_mm
+    k = dpi / 25.4
+    canvas = Image.new("RGB", (int((x1 - x0) * k), int((y1 - y0) * k)), (255, 255, 255))
+    annotate_copy(canvas, name, (0, 0, x1 - x0, y1 - y0), dpi, rng)
+    a = np.asarray(canvas).astype(np.float32)
+    alpha = 255 - a.min(axis=2)
+    safe = np.maximum(alpha, 1)[..., None]
+    rgb = 255 - (255 - a) * 255 / safe
+    out = np.dstack([np.clip(rgb, 0, 255), alpha]).astype(np.uint8)
+    return Image.fromarray(out, "RGBA")

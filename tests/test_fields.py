@@ -1,0 +1,88 @@
+"""Golden pages: classification and field extraction per document type.
+
+Each case is tests/golden/<doc_type>/<case>/page.json (one page's text lines and boxes)
+beside expected.json (document type, field values, fields that must be absent, table rows,
+report sections and evidence rules).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors.classify import classify_pages
+from extractors.fields import extract_fields
+from extractors.records import Document, Page, TextLine
+from extractors.report import find_evidence, find_sections
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p.parent for p in GOLDEN.glob("*/*/expected.json"))
+
+
+def load_page(case: Path) -> Page:
+    raw = json.loads((case / "page.json").read_text(encoding="utf-8"))
+    lines = [TextLine(ln["text"], tuple(ln["bbox"]), ln["confidence"], ln["engine"]) for ln in raw["lines"]]
+    return Page(file=raw["file"], page=raw["page"], lines=lines, text_source=raw["text_source"])
+
+
+def test_every_document_type_has_two_golden_cases():
+    from extractors.records import DOCUMENT_TYPES
+    for doc_type in DOCUMENT_TYPES:
+        assert len(list((GOLDEN / doc_type).glob("*/expected.json"))) >= 2, doc_type
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.name}" for c in CASES])
+def test_golden(case: Path):
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    page = load_page(case)
+    docs = classify_pages([page])
+    assert [d.type for d in docs] == [expected["doc_type"]]
+    doc = extract_fields(docs[0], [page])
+
+    for name, value in expected["fields"].items():
+        fv = doc.first(name)
+        assert fv is not None, f"{name} not found"
+        assert fv.value == value, name
+        prov = fv.prov
+        assert (prov.file, prov.page, prov.value, prov.doc_type) == (page.file, 1, value, expected["doc_type"])
+        assert prov.bbox is not None and 0 <= prov.bbox[0] < prov.bbox[2] <= 1
+        # the provenance text is made of the page's own lines
+        assert all(part in page.text for part in prov.text.split("\n"))
+    for name in expected.get("absent", []):
+        assert name not in doc.fields, f"{name} should be absent, got {doc.fields.get(name)}"
+
+    if "rows" in expected:
+        assert len(doc.rows) == len(expected["rows"])
+        for got, want in zip(doc.rows, expected["rows"]):
+            for name, value in want.items():
+                assert got[name].value == value, name
+    if "report_sections" in expected:
+        assert sorted(find_sections([page])) == sorted(expected["report_sections"])
+    if "evidence_rules" in expected:
+        evidence = find_evidence([page])
+        for rule in expected["evidence_rules"]:
+            assert evidence.get(rule), rule
+
+
+def test_derived_sex_is_marked():
+    page = load_page(GOLDEN / "id_card" / "noisy_sex_unreadable")
+    doc = extract_fields(Document(page.file, [1], "id_card"), [page])
+    assert doc.first("sex").prov.engine == "derived"
+    assert doc.first("name").prov.engine == "tesseract"
+
+
+def test_value_on_next_line_spans_both_lines():
+    page = load_page(GOLDEN / "business_licence" / "licence_values_next_line")
+    doc = extract_fields(Document(page.file, [1], "business_licence"), [page])
+    prov = doc.first("legal_representative").prov
+    assert prov.text == "法定代表人\n黄志强"
+    label_box = page.lines[5].bbox
+    value_box = page.lines[6].bbox
+    assert prov.bbox == (label_box[0], label_box[1], value_box[2], value_box[3])
+
+
+def test_unreadable_page_extracts_nothing():
+    page = Page(file="x.pdf", page=1, lines=[], error="ocr_timeout")
+    doc = extract_fields(Document("x.pdf", [1], "id_card"), [page])
+    assert doc.fields == {}

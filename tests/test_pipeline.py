@@ -1,0 +1,81 @@
+"""The plain pipeline steps the flow wires: OCR job selection, applying OCR, cross-check re-reads."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extractors.ocr.engine import OcrResult
+from extractors.records import DossierRecord, FileReading, Member, Page, Provenance, TextLine
+from flows import pipeline
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+GOOD_ID = "440608198003125653"
+
+
+def _page(file="a.pdf", page=1, text_source="ocr", needs_ocr=True, text="", image="x.png"):
+    lines = [TextLine(text, (0.1, 0.1, 0.9, 0.2), 1.0, "text_layer")] if text else []
+    return Page(file=file, page=page, lines=lines, text_source=text_source, needs_ocr=needs_ocr, image_path=image)
+
+
+def test_ocr_jobs_cover_scans_and_identifier_bearing_text_pages():
+    scan = _page(page=1)
+    text_id = _page(page=2, text_source="text_layer", needs_ocr=False, text=f"公民身份号码 {GOOD_ID}")
+    text_plain = _page(page=3, text_source="text_layer", needs_ocr=False, text="一、单位基本情况")
+    no_image = _page(page=4, image=None)
+    files = [FileReading(file="a.pdf", source_path="/x", sha256="0", kind="pdf", pages=[scan, text_id, text_plain, no_image])]
+    jobs = pipeline.ocr_jobs("D1", files)
+    assert [(j.page, j.text_layer) for j in jobs] == [(1, False), (2, True)]
+
+
+def test_apply_ocr_sets_lines_rotation_and_upright_image():
+    page = _page()
+    line = TextLine("姓名 张三", (0, 0, 1, 0.1), 0.9, "tesseract")
+    pipeline.apply_ocr(page, OcrResult(lines=[line], rotation=180, engine="tesseract", seconds=1.0, error=None,
+                                       upright_image_path="up.png"))
+    assert page.lines == [line] and page.rotation == 180 and page.image_path == "up.png"
+    assert not page.needs_ocr and page.text_source == "ocr"
+
+
+def test_apply_ocr_keeps_text_layer_and_records_timeout():
+    text_page = _page(text_source="text_layer", needs_ocr=False, text="甲")
+    line = TextLine("乙", (0, 0, 1, 0.1), 0.9, "tesseract")
+    pipeline.apply_ocr(text_page, OcrResult([line], 0, "tesseract", 1.0, None, None))
+    assert text_page.text == "甲" and text_page.ocr_lines == [line]
+
+    scan = _page()
+    pipeline.apply_ocr(scan, OcrResult([], 0, "tesseract", 60.0, "ocr_timeout", None))
+    assert scan.error and "超时" in scan.error
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("姓名 张三", "张三"),
+    ("账户名称：佛山市高明区宏达汽车配件有限公司", "佛山市高明区宏达汽车配件有限公司"),
+    ("甲方（用人单位）：佛山市某某有限公司", "佛山市某某有限公司"),
+    ("李四", "李四"),
+])
+def test_name_candidate_strips_labels(text, expected):
+    assert pipeline._name_candidate(text) == expected
+
+
+def test_crosscheck_rereads_a_failing_id_with_the_second_engine(tmp_path: Path):
+    img = Image.new("RGB", (1400, 200), "white")
+    ImageDraw.Draw(img).text((40, 60), f"公民身份号码 {GOOD_ID}", font=ImageFont.truetype(FONT, 56), fill="black")
+    path = tmp_path / "p1.png"
+    img.save(path)
+    misread = GOOD_ID[:-1] + "8"  # a one-digit misread breaks the check digit
+    prov = Provenance(file="a.pdf", page=1, bbox=(0.0, 0.2, 1.0, 0.8), confidence=0.7, text=misread,
+                      engine="tesseract", value=misread, doc_type="id_card")
+    page = Page(file="a.pdf", page=1, image_path=str(path))
+    record = DossierRecord(dossier_id="D1", files=[FileReading(file="a.pdf", source_path=str(path), sha256="0", kind="image", pages=[page])],
+                           members=[Member(name="张三", id_number=misread, provenance={"id_number": [prov]})])
+    assert pipeline.crosscheck_identifiers(record, "rapidocr") == 1
+    reread = prov.rereads[0]
+    assert reread["engine"] == "rapidocr" and reread["value"] == GOOD_ID
+
+
+def test_crosscheck_leaves_valid_values_alone(tmp_path: Path):
+    prov = Provenance(file="a.pdf", page=1, bbox=(0, 0, 1, 1), confidence=0.9, text=GOOD_ID, engine="tesseract", value=GOOD_ID)
+    record = DossierRecord(dossier_id="D1", members=[Member(id_number=GOOD_ID, provenance={"id_number": [prov]})])
+    assert pipeline.crosscheck_identifiers(record, "rapidocr") == 0 and prov.rereads == []

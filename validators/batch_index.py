@@ -1,0 +1,161 @@
+"""Cross-dossier facts of one batch (second pass of DESIGN.md's data flow).
+
+Duplicate people, shared bank accounts and reused scans can only be seen across dossiers,
+so they are indexed once here and each dossier is judged against the index.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.records import DossierRecord
+from validators.forensics import image_hash
+from validators.identifiers import ric, uscc
+from validators.registry import RegistryRow
+
+
+# Documents that belong to one person: where a reused scan matters most, so the slower
+# crop-resistant hash is computed for them only.
+PERSON_DOCUMENTS = ("id_card", "qualification_certificate")
+# The crop-resistant hash pairs nearly every two pages of one template (measured: it matched
+# all pairs of the synthetic ID-card set), so it turns candidate selection into all-pairs
+# verification (~50 ms a pair here). Above this many person-document pages in a batch it is
+# skipped and only the phash route (crops up to ~5 %) remains.
+CROP_RESISTANT_MAX_PAGES = 300
+
+
+@dataclass
+class ImageEntry:
+    dossier_id: str
+    file: str
+    page: int
+    doc_type: str
+    person: str | None  # member ID number (or name) the document belongs to, None for unit documents
+    fp: image_hash.PageFingerprint
+
+
+@dataclass
+class IdCardText:
+    """What an ID card copy says beyond the person's own identifiers. Two different people
+    whose cards share the address AND the validity period (issue date) are one card reused
+    with name and number retouched — a re-rendered, re-sealed copy that no pixel hash pairs
+    with its source (measured on the sample batch: whole-page tile agreement of the reused
+    card with its source is no higher than with unrelated cards of the same template)."""
+    dossier_id: str
+    file: str
+    page: int
+    person: str | None
+    address: str
+    validity: str
+
+
+_LABELS = ("公民身份号码", "姓名", "性别", "出生", "民族", "签发机关", "有效期限", "与原件")
+_VALIDITY = re.compile(r"(\d{4})[.\-/年](\d{1,2})[.\-/月](\d{1,2})日?[-—–~至]+(\d{4}[.\-/年]\d{1,2}[.\-/月]\d{1,2}日?|长期)")
+_ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
+
+
+def id_card_text(lines: list[str]) -> tuple[str, str] | None:
+    """(address, validity period) from an ID card page's text lines, or None."""
+    clean = [re.sub(r"\s", "", t) for t in lines]
+    address = ""
+    for i, t in enumerate(clean):
+        if "住址" in t:
+            address = t.split("住址", 1)[1]
+            if i + 1 < len(clean) and clean[i + 1] and not any(k in clean[i + 1] for k in _LABELS):
+                address += clean[i + 1]
+            break
+    m = _VALIDITY.search("".join(clean))
+    address = re.sub(r"[^\w]", "", address)  # OCR adds quotes and punctuation
+    if len(address) < 6 or not m:
+        return None
+    return address, m.group(0)
+
+
+@dataclass
+class BatchIndex:
+    members: dict[str, set[str]] = field(default_factory=dict)  # ID number -> dossier ids
+    accounts: dict[str, set[str]] = field(default_factory=dict)  # account number -> applicant keys
+    account_dossiers: dict[str, set[str]] = field(default_factory=dict)  # account -> dossier ids
+    images: list[ImageEntry] = field(default_factory=list)
+    registry_by_uscc: dict[str, list[RegistryRow]] = field(default_factory=dict)
+    registry_by_name: dict[str, list[RegistryRow]] = field(default_factory=dict)
+    registry_by_member: dict[str, list[RegistryRow]] = field(default_factory=dict)
+    applicants: dict[str, str] = field(default_factory=dict)  # dossier id -> applicant key
+    id_cards: list[IdCardText] = field(default_factory=list)
+
+
+def norm_id(v: str | None) -> str | None:
+    return ric.compact(v) if v else None
+
+
+def norm_account(v: str | None) -> str | None:
+    return re.sub(r"[^0-9]", "", v) if v else None
+
+
+def norm_name(v: str | None) -> str:
+    """Unit names compared loosely: widths of brackets and spaces do not matter."""
+    if not v:
+        return ""
+    v = v.replace("（", "(").replace("）", ")")
+    return re.sub(r"\s", "", v)
+
+
+def applicant_key(record: DossierRecord) -> str:
+    a = record.applicant
+    return uscc.compact(a.uscc) if a.uscc else norm_name(a.name) or f"dossier:{record.dossier_id}"
+
+
+def _page_person(record: DossierRecord) -> dict[tuple[str, int], str]:
+    """(file, page) -> person key, from the members' provenance."""
+    out: dict[tuple[str, int], str] = {}
+    for m in record.members:
+        key = norm_id(m.id_number) or (m.name or "")
+        for provs in m.provenance.values():
+            for p in provs:
+                if p.doc_type in (None, "application_form"):
+                    continue  # the form lists everybody: it belongs to nobody in particular
+                out.setdefault((p.file, p.page), key)
+    return out
+
+
+def build_index(records: list[DossierRecord], registry: list[RegistryRow]) -> BatchIndex:
+    idx = BatchIndex()
+    person_pages = sum(1 for rec in records for d in rec.documents if d.type in PERSON_DOCUMENTS for _ in d.pages)
+    for rec in records:
+        key = applicant_key(rec)
+        idx.applicants[rec.dossier_id] = key
+        for m in rec.members:
+            n = norm_id(m.id_number)
+            if n:
+                idx.members.setdefault(n, set()).add(rec.dossier_id)
+        acc = norm_account(rec.bank_account.account_number)
+        if acc:
+            idx.accounts.setdefault(acc, set()).add(key)
+            idx.account_dossiers.setdefault(acc, set()).add(rec.dossier_id)
+        persons = _page_person(rec)
+        doc_of = {(d.file, p): d.type for d in rec.documents for p in d.pages}
+        use_crh = person_pages <= CROP_RESISTANT_MAX_PAGES
+        for page in rec.pages:
+            dtype = doc_of.get((page.file, page.page), "other")
+            if dtype == "id_card":
+                got = id_card_text([ln.text for ln in page.lines])
+                if got:
+                    person = persons.get((page.file, page.page))
+                    if person is None:
+                        found = _ID_IN_TEXT.findall(page.text)
+                        person = ric.compact(found[0]) if found else None
+                    idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got))
+            if dtype in ("application_form", "application_report", "other") or not page.image_path:
+                continue  # free text documents are the unit's own and legitimately similar
+            fp = image_hash.fingerprint(page.image_path, crop_resistant=use_crh and dtype in PERSON_DOCUMENTS)
+            if fp is None:
+                continue
+            idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,
+                                         persons.get((page.file, page.page)), fp))
+    for row in registry:
+        if row.uscc:
+            idx.registry_by_uscc.setdefault(uscc.compact(row.uscc), []).append(row)
+        idx.registry_by_name.setdefault(norm_name(row.unit_name), []).append(row)
+        for n in row.member_id_numbers:
+            idx.registry_by_member.setdefault(ric.compact(n), []).append(row)
+    return idx

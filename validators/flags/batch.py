@@ -1,0 +1,113 @@
+"""Cross-dossier flags: DUPLICATE_PERSON, DUPLICATE_BANK_ACCOUNT, REUSED_IMAGE."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from difflib import SequenceMatcher
+
+from extractors.masking import mask_account
+from extractors.records import DossierRecord, Provenance
+from validators.batch_index import BatchIndex, applicant_key, norm_account, norm_id
+from validators.findings import Flag
+from validators.findings_util import make_flag, person_label
+from validators.forensics import image_hash
+
+
+def duplicate_person_flags(record: DossierRecord, index: BatchIndex, as_of: dt.date) -> list[Flag]:
+    flags = []
+    done: set[str] = set()
+    for m in record.members:
+        n = norm_id(m.id_number)
+        if not n or n in done:
+            continue
+        done.add(n)
+        who = person_label(m.name, m.id_number)
+        ev = m.provenance.get("id_number", [])[:2]
+        others = sorted(index.members.get(n, set()) - {record.dossier_id})
+        if others:
+            flags.append(make_flag("DUPLICATE_PERSON", who,
+                                   f"第十五条第（一）项：{who}同时是本批次其他申报材料（{'、'.join(others)}）的工作站成员", ev))
+        rows = [r for r in index.registry_by_member.get(n, []) if r.year <= as_of.year]
+        if rows:
+            listed = "、".join(f"{r.unit_name}{r.year}年{r.programme}（登记表第{r.line}行）" for r in rows)
+            flags.append(make_flag("DUPLICATE_PERSON", who, f"第十五条第（一）项：{who}已是往年认定项目的成员：{listed}",
+                                   ev, severity="medium"))
+    return flags
+
+
+def duplicate_account_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
+    acc = norm_account(record.bank_account.account_number)
+    if not acc:
+        return []
+    mine = applicant_key(record)
+    others = index.accounts.get(acc, set()) - {mine}
+    if not others:
+        return []
+    dossiers = sorted(d for d in index.account_dossiers.get(acc, set()) if index.applicants.get(d) != mine)
+    return [make_flag("DUPLICATE_BANK_ACCOUNT", record.applicant.name or "申请单位",
+                      f"第十五条第（一）项：银行账号{mask_account(acc)}同时出现在其他申请单位的材料中（{'、'.join(dossiers)}）",
+                      record.bank_account.provenance.get("account_number", [])[:1])]
+
+
+def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
+    cache = index.__dict__.setdefault("_pair_cache", {})
+    flags = []
+    mine = [e for e in index.images if e.dossier_id == record.dossier_id]
+    for a in mine:
+        for b in index.images:
+            if b is a or b.doc_type != a.doc_type:
+                continue
+            same_dossier = b.dossier_id == a.dossier_id
+            if same_dossier and (a.person is None or b.person is None or a.person == b.person):
+                continue  # the same person's document filed twice is not reuse
+            key = tuple(sorted([(a.dossier_id, a.file, a.page), (b.dossier_id, b.file, b.page)]))
+            if key not in cache:
+                cache[key] = image_hash.near_duplicate(a.fp, b.fp)
+            dup, info = cache[key]
+            if not dup:
+                continue
+            where_b = f"{'本申报材料' if same_dossier else '申报材料' + b.dossier_id}的{b.file}第{b.page}页"
+            detail = (f"第十五条第（一）项：{a.file}第{a.page}页的图像与{where_b}几乎相同"
+                      f"（感知哈希距离{info['phash_distance']}，对齐后最低分块相关系数{info.get('min_tile_correlation')}），"
+                      "疑似同一扫描件被用于不同人员或不同单位")
+            ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text="", engine="image", doc_type=a.doc_type)]
+            flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev))
+    flags += _reused_id_card_flags(record, index, {(f.evidence[0].file, f.evidence[0].page) for f in flags})
+    return flags
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s) + ("长期" if "长期" in s else "")
+
+
+def _same_address(x: str, y: str) -> bool:
+    """Equal up to one or two OCR misreadings (similarity ≥ 0.9 over 12+ characters)."""
+    return x == y or (min(len(x), len(y)) >= 12 and SequenceMatcher(None, x, y).ratio() >= 0.9)
+
+
+def _subject(record: DossierRecord, person: str | None, file: str, page: int) -> str:
+    """The member the page belongs to (name and masked ID number), else the page."""
+    owner = next((m for m in record.members if person and norm_id(m.id_number) == person), None)
+    return person_label(owner.name, owner.id_number) if owner else f"{file}第{page}页"
+
+
+def _reused_id_card_flags(record: DossierRecord, index: BatchIndex, done: set) -> list[Flag]:
+    """Two different people's ID card copies with the same address and validity period."""
+    flags = []
+    for a in (c for c in index.id_cards if c.dossier_id == record.dossier_id):
+        if (a.file, a.page) in done or not a.person:
+            continue
+        for b in index.id_cards:
+            if b is a or not b.person or b.person == a.person:
+                continue
+            if _digits(a.validity) != _digits(b.validity) or not _same_address(a.address, b.address):
+                continue
+            where_b = f"{'本申报材料' if b.dossier_id == a.dossier_id else '申报材料' + b.dossier_id}的{b.file}第{b.page}页"
+            subject = _subject(record, a.person, a.file, a.page)
+            detail = (f"第十五条第（一）项：{a.file}第{a.page}页的身份证复印件与{where_b}另一人的身份证住址（{a.address}）和"
+                      f"有效期限（{a.validity}）完全相同，疑似同一身份证图像改换姓名、号码后重复使用")
+            ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text=a.validity, engine="text",
+                             doc_type="id_card")]
+            flags.append(make_flag("REUSED_IMAGE", subject, detail, ev))
+            break
+    return flags

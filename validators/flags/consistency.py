@@ -1,0 +1,203 @@
+"""IDENTITY_MISMATCH, APPLICANT_MISMATCH and CERTIFICATE_INCONSISTENT.
+
+Values are compared as each document states them (`Provenance.value`), after removing
+what scanning and typing vary (spaces, full/half-width brackets, letter case). Legal
+forms are not normalised: 有限公司 and 有限责任公司 are different registered names.
+A disagreement where one side was read by OCR with confidence below the threshold is more
+likely a misreading: the flag drops to medium and says so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from extractors.records import DossierRecord, Member, Provenance
+from validators.findings import Flag
+from validators.findings_util import data, make_flag, person_label, where
+from validators.identifiers import ric
+
+DOC_NAMES = {"id_card": "身份证", "qualification_certificate": "证书", "labour_contract": "劳动合同",
+             "application_form": "申请表", "business_licence": "营业执照", "bank_account": "银行账户材料",
+             "achievement": "业绩材料", "application_report": "申请报告", None: "材料", "other": "其他材料"}
+LEVEL_DIGIT = {"高级技师": "1", "技师": "2", "高级工": "3", "中级工": "4", "初级工": "5"}
+
+
+def normalise(field: str, value: str) -> str:
+    v = unicodedata.normalize("NFKC", value)  # full-width digits, letters and brackets -> half-width
+    v = re.sub(r"\s", "", v).upper()
+    if field in ("birth_date", "certificate_issue_date", "contract_end"):
+        m = re.match(r"(\d{4})\D*(\d{1,2})\D*(\d{1,2})", v)
+        if m:
+            v = f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
+    return v
+
+
+def _low_conf() -> float:
+    return float(data("flags.yaml")["low_confidence"])
+
+
+_EXACT_ENGINES = ("text_layer", "docx")
+
+
+def _rereads(p: Provenance) -> list[str]:
+    return [str(r.get("value") or r.get("text") or "") for r in p.rereads if not r.get("error")]
+
+
+def _one_substitution(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+
+def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | None = None
+                  ) -> tuple[dict[str, list[Provenance]], bool] | None:
+    """Groups of provenance by normalised value when they disagree, and whether the
+    disagreement is probably an OCR misreading (severity medium), else None.
+
+    A reading whose re-read (second engine, same crop) gives another document's value was
+    a misreading: it joins that value's group and a warning says so. Without a re-read, a
+    disagreement that is a single character between OCR readings (tesseract reads 鑫 as
+    秦/春/塞 on the sample batch at line confidence 0.75-0.88) or that involves a reading
+    below the low-confidence threshold is kept but lowered to medium."""
+    groups: dict[str, list[Provenance]] = {}
+    for p in provs:
+        if p.value:
+            groups.setdefault(normalise(field, p.value), []).append(p)
+    if len(groups) < 2:
+        return None
+    for value, ps in list(groups.items()):
+        for p in list(ps):
+            better = [normalise(field, r) for r in _rereads(p)]
+            target = next((v for v in better if v != value and v in groups), None)
+            if target:
+                ps.remove(p)
+                groups[target].append(p)
+                if warnings is not None:
+                    warnings.append(f"{DOC_NAMES.get(p.doc_type, '材料')}（{where(p)}）OCR读为“{value}”，复核重读为“{target}”，判断为识别错误")
+    groups = {v: ps for v, ps in groups.items() if ps}
+    if len(groups) < 2:
+        return None
+    ocr = [p for ps in groups.values() for p in ps if p.engine not in _EXACT_ENGINES]
+    low = any(p.confidence < _low_conf() for p in ocr)
+    confirmed = any(normalise(field, r) == v for v, ps in groups.items() for p in ps for r in _rereads(p))
+    exact_values = {v for v, ps in groups.items() if any(p.engine in _EXACT_ENGINES for p in ps)}
+    values = list(groups)
+    near = all(_one_substitution(a, b) for i, a in enumerate(values) for b in values[i + 1:])
+    probable_misread = (low or near) and not confirmed and len(exact_values) < 2
+    return groups, probable_misread
+
+
+def _describe(groups: dict[str, list[Provenance]], mask=None) -> str:
+    return "；".join(f"{'、'.join(DOC_NAMES.get(p.doc_type, '材料') + '（' + where(p) + '）' for p in ps)}为“{mask(v) if mask else v}”"
+                     for v, ps in groups.items())
+
+
+def identity_flags(record: DossierRecord, warnings: list[str] | None = None) -> list[Flag]:
+    flags = []
+    labels = {"name": "姓名", "id_number": "公民身份号码", "sex": "性别", "birth_date": "出生日期"}
+    for m in record.members:
+        who = person_label(m.name, m.id_number)
+        problems, evidence, low = [], [], False
+        for field, label in labels.items():
+            dis = _disagreement(field, m.provenance.get(field, []), warnings)
+            if dis:
+                groups, lo = dis
+                low |= lo
+                problems.append(f"{label}不一致：{_describe(groups)}")
+                evidence += [ps[0] for ps in groups.values()]
+        # The ID number itself states sex and birth date (GB 11643).
+        if m.id_number and ric.is_valid(m.id_number):
+            born = ric.get_birth_date(m.id_number).isoformat()
+            if m.birth_date and normalise("birth_date", m.birth_date) != born:
+                problems.append(f"出生日期{m.birth_date}与身份证号码中的{born}不一致")
+                evidence += m.provenance.get("birth_date", [])[:1]
+            if m.sex in ("男", "女") and m.sex != ric.get_sex(m.id_number):
+                problems.append(f"性别“{m.sex}”与身份证号码（顺序码{'奇数' if ric.get_sex(m.id_number) == '男' else '偶数'}）不符")
+                evidence += m.provenance.get("sex", [])[:1]
+        if problems:
+            detail = f"第十五条第（一）项：{who}在不同材料中的身份信息不一致：" + "；".join(problems)
+            sev = None
+            if low:
+                detail += "（差异仅一个字或有低置信度OCR读数，且未经复核重读证实，可能为识别错误，请对照原件）"
+                sev = "medium"
+            flags.append(make_flag("IDENTITY_MISMATCH", who, detail, evidence, severity=sev))
+    return flags
+
+
+def applicant_flags(record: DossierRecord, warnings: list[str] | None = None) -> list[Flag]:
+    a, b = record.applicant, record.bank_account
+    problems, evidence, low = [], [], False
+    name_provs = list(a.provenance.get("name", [])) + list(b.provenance.get("account_name", []))
+    for field, label, provs in (("name", "单位名称", name_provs), ("uscc", "统一社会信用代码", a.provenance.get("uscc", []))):
+        dis = _disagreement(field, provs, warnings)
+        if dis:
+            groups, lo = dis
+            low |= lo
+            problems.append(f"{label}不一致：{_describe(groups)}")
+            evidence += [ps[0] for ps in groups.values()]
+    if not problems:
+        return []
+    detail = "第十五条第（一）项：申请单位信息在申请表、营业执照、银行账户材料、劳动合同之间不一致：" + "；".join(problems)
+    sev = None
+    if low:
+        detail += "（差异仅一个字或有低置信度OCR读数，且未经复核重读证实，可能为识别错误，请对照原件）"
+        sev = "medium"
+    return [make_flag("APPLICANT_MISMATCH", a.name or "申请单位", detail, evidence, severity=sev)]
+
+
+def _d(v: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(normalise("birth_date", v)) if v else None
+    except ValueError:
+        return None
+
+
+def certificate_problems(m: Member, as_of: dt.date) -> list[str]:
+    out = []
+    issued = _d(m.certificate_issue_date)
+    born = _d(m.birth_date) or (ric.get_birth_date(m.id_number) if m.id_number and ric.is_valid(m.id_number) else None)
+    if issued and born:
+        try:
+            sixteen = born.replace(year=born.year + 16)
+        except ValueError:  # 29 February
+            sixteen = born.replace(year=born.year + 16, day=28)
+        if issued < sixteen:
+            out.append(f"发证日期{issued}早于持证人年满16周岁（{sixteen}）")
+    if issued and issued > as_of:
+        out.append(f"发证日期{issued}晚于审查基准日{as_of}")
+    num = re.sub(r"\s", "", m.certificate_number or "").upper()
+    kind = m.certificate_kind
+    digit = LEVEL_DIGIT.get(m.level or "")
+    # Only known shapes are read; an unknown shape is never a finding (docs/SCREENING.md).
+    if re.fullmatch(r"\d{16}", num) and kind != "职业技能等级证书":
+        yy, level_digit = num[0:2], num[9]
+        if digit and level_digit != digit:
+            out.append(f"证书编号{num}第10位等级码为{level_digit}，与所载等级“{m.level}”（应为{digit}）不符")
+        if issued and yy != f"{issued.year % 100:02d}":
+            out.append(f"证书编号{num}前两位年份{yy}与发证年份{issued.year}不符")
+    elif re.fullmatch(r"[SY]\d{19}", num) and kind != "职业资格证书":
+        yy, level_digit = num[12:14], num[14]
+        if digit and level_digit != digit:
+            out.append(f"证书编号{num}的等级码为{level_digit}，与所载等级“{m.level}”（应为{digit}）不符")
+        if issued and yy != f"{issued.year % 100:02d}":
+            out.append(f"证书编号{num}中的年份{yy}与发证年份{issued.year}不符")
+    issuer = m.certificate_issuer or ""
+    if issuer:
+        gov = any(s in issuer for s in data("issuers.yaml")["government"])
+        if kind == "职业资格证书" and not gov:
+            out.append(f"职业资格证书的发证机关“{issuer}”不是人力资源社会保障部门")
+        if kind == "职业技能等级证书" and gov:
+            out.append(f"职业技能等级证书应由评价机构颁发，发证单位却为政府部门“{issuer}”")
+    return out
+
+
+def certificate_flags(record: DossierRecord, as_of: dt.date) -> list[Flag]:
+    flags = []
+    for m in record.members:
+        problems = certificate_problems(m, as_of)
+        if problems:
+            who = person_label(m.name, m.id_number)
+            evidence = [p for k in ("certificate_number", "certificate_issue_date", "level", "certificate_issuer")
+                        for p in m.provenance.get(k, [])[:1]]
+            flags.append(make_flag("CERTIFICATE_INCONSISTENT", who,
+                                   f"第十五条第（一）项：{who}的{m.certificate_kind or '证书'}内容自相矛盾：" + "；".join(problems), evidence))
+    return flags

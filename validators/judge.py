@@ -1,0 +1,99 @@
+"""Judge one dossier: every check of CONTRACT.md once, every flag that applies, the
+recommendation (order from the rule set's data, as in docs/SCREENING.md) and warnings.
+
+Pure function over plain records; the flow calls it once per dossier after build_index.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from extractors.records import DossierRecord
+from validators.batch_index import BatchIndex
+from validators.checks.eligibility import check_art3, check_art4_1, check_art4_judgement
+from validators.checks.funding import check_art10
+from validators.checks.materials import check_art5_1, check_art5_2, check_art5_3, check_art5_4, check_art5_f
+from validators.checks.validity import check_art17
+from validators.findings import Check, Flag, Judgement
+from validators.flags.batch import duplicate_account_flags, duplicate_person_flags, reused_image_flags
+from validators.flags.consistency import applicant_flags, certificate_flags, identity_flags
+from validators.flags.documents import image_flags, pdf_flags, text_layer_flags
+from validators.flags.identifiers import id_number_flags, uscc_flags
+from validators.ruleset import RuleSet
+
+CHECK_ORDER = ("ART3", "ART4.1", "ART4.2", "ART4.3", "ART4.4", "ART4.5", "ART5.1", "ART5.2", "ART5.3",
+               "ART5.4", "ART5.F", "ART10", "ART17")
+
+REASONS = {
+    "refer_false_materials": "存在疑似虚假材料（{items}），依第五条、第十五条第（一）项移交核查",
+    "ineligible": "不符合申报条件（{items}未通过）",
+    "request_correction": "材料不齐或不规范（{items}），请申请单位补正",
+    "proceed": "未发现问题，可进入下一审查环节",
+}
+
+
+def _escalate_image_flags(flags: list[Flag]) -> None:
+    """IMAGE_TAMPERED is low on its own, medium when another flag hits the same file."""
+    for f in flags:
+        if f.code != "IMAGE_TAMPERED":
+            continue
+        files = {p.file for p in f.evidence}
+        if any(g is not f and g.code != "IMAGE_TAMPERED" and files & {p.file for p in g.evidence} for g in flags):
+            f.severity = "medium"
+            f.detail += "；同一文件另有其他疑点"
+
+
+def recommend(checks: list[Check], flags: list[Flag], ruleset: RuleSet) -> tuple[str, str]:
+    status = {c.rule: c.status for c in checks}
+    for step in ruleset.recommendation:
+        value = step["value"]
+        if step["when"] == "high_flag":
+            hits = [f for f in flags if f.severity == "high" and f.rule in step["flag_rules"]]
+            if hits:
+                codes = "、".join(dict.fromkeys(f.code for f in hits))
+                return value, REASONS[value].format(items=codes)
+        elif step["when"] == "check_fails":
+            failed = [r for r in step["rules"] if status.get(r) == "fail"]
+            if failed:
+                return value, REASONS[value].format(items="、".join(failed))
+        elif step["when"] == "always":
+            return value, REASONS[value]
+    return "proceed", REASONS["proceed"]
+
+
+def judge(record: DossierRecord, index: BatchIndex, ruleset: RuleSet, as_of: dt.date,
+          registry_given: bool = False) -> Judgement:
+    flags: list[Flag] = []
+    warnings: list[str] = []
+    art10, funding_flags = check_art10(record, index, as_of, registry_given)
+    checks = {
+        "ART3": check_art3(record, ruleset),
+        "ART4.1": check_art4_1(record, ruleset, as_of),
+        **{r: check_art4_judgement(record, r) for r in ("ART4.2", "ART4.3", "ART4.4", "ART4.5")},
+        "ART5.1": check_art5_1(record),
+        "ART5.2": check_art5_2(record, ruleset),
+        "ART5.3": check_art5_3(record),
+        "ART5.4": check_art5_4(record),
+        "ART5.F": check_art5_f(record, ruleset),
+        "ART10": art10,
+        "ART17": check_art17(ruleset, as_of),
+    }
+    for fn in (lambda: id_number_flags(record, as_of), lambda: uscc_flags(record)):
+        f, w = fn()
+        flags += f
+        warnings += w
+    flags += identity_flags(record, warnings)
+    flags += applicant_flags(record, warnings)
+    flags += certificate_flags(record, as_of)
+    flags += duplicate_person_flags(record, index, as_of)
+    flags += duplicate_account_flags(record, index)
+    flags += reused_image_flags(record, index)
+    flags += pdf_flags(record)
+    flags += text_layer_flags(record)
+    flags += image_flags(record)
+    flags += funding_flags
+    _escalate_image_flags(flags)
+    if record.error:
+        warnings.append(f"申报材料无法完整读取：{record.error}")
+    ordered = [checks[r] for r in CHECK_ORDER]
+    rec, reason = recommend(ordered, flags, ruleset)
+    return Judgement(checks=ordered, flags=flags, recommendation=rec, recommendation_reason=reason, warnings=warnings)
