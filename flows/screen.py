@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.utilities.annotations import quote
 
 from extractors.masking import mask_text
 from extractors.records import DossierRecord, FileReading
@@ -139,7 +140,7 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1d: classify, extract, assemble, cross-check critical identifiers.
         t0 = time.perf_counter()
         progress.stage("分类与字段抽取", len(files_of))
-        ext_futures = {extract_task.submit(did, fs, settings.crosscheck_engine): did for did, fs in files_of.items()}
+        ext_futures = {extract_task.submit(did, quote(fs), settings.crosscheck_engine): did for did, fs in files_of.items()}
         for fut in as_completed(list(ext_futures)):
             did = ext_futures[fut]
             try:
@@ -166,7 +167,10 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 3: judge and write each dossier's outputs.
         t0 = time.perf_counter()
         progress.stage("审查与输出", len(ordered))
-        rep_futures = {report_task.submit(r, index, ruleset, settings, screened_at, bool(settings.registry)): r.dossier_id for r in ordered}
+        # quote(): records and the index are large; Prefect would otherwise walk them looking
+        # for upstream futures on every submission.
+        rep_futures = {report_task.submit(quote(r), quote(index), quote(ruleset), settings, screened_at, bool(settings.registry)): r.dossier_id
+                       for r in ordered}
         results = {}
         for fut in as_completed(list(rep_futures)):
             did = rep_futures[fut]

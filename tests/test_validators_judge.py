@@ -596,3 +596,55 @@ def test_art5_4_one_character_ocr_difference_needs_review(tmp_path):
     assert status(run(rec))["ART5.4"] == "needs_review"
     rec.bank_account.provenance["account_name"][0].engine = "text_layer"
     assert status(run(rec))["ART5.4"] == "fail"
+
+
+def test_truncated_ocr_line_is_not_a_mismatch(tmp_path):
+    rec = good_record(tmp_path)
+    cut = UNIT[:-1]  # a seal cut the last character off the OCR line
+    rec.bank_account.account_name = cut
+    rec.bank_account.provenance["account_name"] = [prov("bank.jpg", 1, cut, "bank_account", engine="tesseract", conf=0.9)]
+    j = run(rec)
+    assert "APPLICANT_MISMATCH" not in codes(j)
+    assert any("不完整" in w for w in j.warnings)
+    assert status(j)["ART5.4"] == "needs_review"
+    # The same shortened name typed into a text layer is a real difference.
+    rec.bank_account.provenance["account_name"][0].engine = "text_layer"
+    assert status(run(rec))["ART5.4"] == "fail"
+
+
+def test_account_name_confirmed_by_reread_passes(tmp_path):
+    rec = good_record(tmp_path)
+    misread = UNIT.replace("精工", "精王")
+    rec.bank_account.account_name = misread
+    rec.bank_account.provenance["account_name"] = [
+        prov("bank.jpg", 1, misread, "bank_account", engine="tesseract", conf=0.8,
+             rereads=[{"engine": "rapidocr", "text": UNIT, "value": UNIT}])]
+    assert status(run(rec))["ART5.4"] == "pass"
+
+
+def test_birth_date_misread_by_one_digit_is_medium_but_a_different_date_is_high(tmp_path):
+    rec = good_record(tmp_path)
+    m = rec.members[0]
+    born = ric.get_birth_date(m.id_number)
+    assert born.day >= 10  # make_id's default birth date, so a digit can be dropped
+    m.birth_date = f"{born.year}-{born.month:02d}-{born.day // 10:02d}"  # 12日 read as 1日
+    m.provenance["birth_date"] = [prov("id_1.jpg", 1, m.birth_date, "id_card", engine="tesseract", conf=0.9)]
+    m.provenance["birth_date"][0].text = f"出生 {born.year}年{born.month}月{born.day // 10}日"
+    f = next(f for f in run(rec).flags if f.code == "IDENTITY_MISMATCH")
+    assert f.severity == "medium"
+    other = born.replace(year=born.year - 7)
+    m.birth_date = other.isoformat()
+    m.provenance["birth_date"] = [prov("id_1.jpg", 1, m.birth_date, "id_card", engine="tesseract", conf=0.9)]
+    m.provenance["birth_date"][0].text = f"出生 {other.year}年{other.month}月{other.day}日"
+    f = next(f for f in run(rec).flags if f.code == "IDENTITY_MISMATCH")
+    assert f.severity == "high"
+
+
+@pytest.mark.parametrize("text,found", [
+    ("与原件相符", True), ("与原作相符", True), ("与原件福符", True), ("与原尼榴符", True),
+    ("此复印件与原件一致", True), ("所填内容与事实相符", False), ("合同期限自2020年起", False),
+])
+def test_copy_mark_tolerates_ocr_garbling_but_not_prose(text, found):
+    from validators.checks.materials import _has_mark
+
+    assert _has_mark(text) is found

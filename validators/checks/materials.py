@@ -105,11 +105,13 @@ def check_art5_4(record: DossierRecord) -> Check:
     uncertain = None
     if b.account_name and a.name and norm_unit_name(b.account_name) != norm_unit_name(a.name):
         x, y = norm_unit_name(b.account_name), norm_unit_name(a.name)
-        from_ocr = any(p.engine not in ("text_layer", "docx")
-                       for p in b.provenance.get("account_name", [])[:1] + a.provenance.get("name", [])[:1])
-        if from_ocr and len(x) == len(y) and sum(c != d for c, d in zip(x, y)) == 1:
-            # one character apart and read by OCR: tesseract confuses complex characters
-            uncertain = f"账户名称“{b.account_name}”与申请单位“{a.name}”仅一字之差，可能为识别错误"
+        read = b.provenance.get("account_name", [])[:1] + a.provenance.get("name", [])[:1]
+        rereads = {norm_unit_name(v) for p in b.provenance.get("account_name", []) for v in reread_values(p)}
+        if y in rereads:
+            pass  # the second engine read the applicant's own name in the same box: an OCR slip
+        elif from_ocr(read) and probable_misread(x, y):
+            # one character apart, or a line cut short, and read by OCR
+            uncertain = f"账户名称“{b.account_name}”与申请单位“{a.name}”仅一字之差或识别不完整，可能为识别错误"
         else:
             problems.append(f"账户名称“{b.account_name}”与申请单位“{a.name}”不一致")
     if not problems and uncertain:
@@ -119,9 +121,30 @@ def check_art5_4(record: DossierRecord) -> Check:
     return Check("ART5.4", "pass", "第五条第（四）项：已提交营业执照及申请单位名下的基本存款账户证明", evidence)
 
 
+from validators.ocr_tolerance import from_ocr, probable_misread, reread_values  # noqa: E402
+
+
 def _has_mark(text: str) -> bool:
     spec = data("copy_marks.yaml")
-    return any(m in text for m in spec["marks"]) or any(re.search(p, text) for p in spec.get("patterns", []))
+    if any(m in text for m in spec["marks"]) or any(re.search(p, text) for p in spec.get("patterns", [])):
+        return True
+    return _fuzzy_mark(text, spec.get("fuzzy"))
+
+
+def _fuzzy_mark(text: str, spec: dict | None) -> bool:
+    if not spec:
+        return False
+    template = spec["template"]
+    n = len(template)
+    for i in range(len(text) - n + 1):
+        window = text[i:i + n]
+        agree = [a == b for a, b in zip(window, template)]
+        hits = sum(agree)
+        if hits >= spec["min_matches"]:
+            return True
+        if hits >= spec["min_with_anchor"] and any(agree[k] for k in spec["anchors"]):
+            return True
+    return False
 
 
 def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:

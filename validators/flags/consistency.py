@@ -17,6 +17,8 @@ from validators.findings import Flag
 from validators.findings_util import data, make_flag, person_label, where
 from validators.identifiers import ric
 
+from validators.ocr_tolerance import from_ocr, is_truncation, probable_misread, within_one_edit
+
 DOC_NAMES = {"id_card": "身份证", "qualification_certificate": "证书", "labour_contract": "劳动合同",
              "application_form": "申请表", "business_licence": "营业执照", "bank_account": "银行账户材料",
              "achievement": "业绩材料", "application_report": "申请报告", None: "材料", "other": "其他材料"}
@@ -42,10 +44,6 @@ _EXACT_ENGINES = ("text_layer", "docx")
 
 def _rereads(p: Provenance) -> list[str]:
     return [str(r.get("value") or r.get("text") or "") for r in p.rereads if not r.get("error")]
-
-
-def _one_substitution(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
 
 
 def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | None = None
@@ -74,6 +72,14 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
                 if warnings is not None:
                     warnings.append(f"{DOC_NAMES.get(p.doc_type, '材料')}（{where(p)}）OCR读为“{value}”，复核重读为“{target}”，判断为识别错误")
     groups = {v: ps for v, ps in groups.items() if ps}
+    # An OCR line cut short (by a seal, a fold, the margin) states a prefix, not another value.
+    for value in sorted(groups, key=len):
+        longer = [v for v in groups if v != value and is_truncation(value, v)]
+        if longer and not any(p.engine in _EXACT_ENGINES for p in groups[value]):
+            target = max(longer, key=lambda v: len(groups[v]))
+            groups[target].extend(groups.pop(value))
+            if warnings is not None:
+                warnings.append(f"“{value}”为OCR读数不完整（“{target}”的前半部分），未作为不一致处理")
     if len(groups) < 2:
         return None
     ocr = [p for ps in groups.values() for p in ps if p.engine not in _EXACT_ENGINES]
@@ -81,9 +87,16 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
     confirmed = any(normalise(field, r) == v for v, ps in groups.items() for p in ps for r in _rereads(p))
     exact_values = {v for v, ps in groups.items() if any(p.engine in _EXACT_ENGINES for p in ps)}
     values = list(groups)
-    near = all(_one_substitution(a, b) for i, a in enumerate(values) for b in values[i + 1:])
-    probable_misread = (low or near) and not confirmed and len(exact_values) < 2
-    return groups, probable_misread
+    near = all(probable_misread(a, b) for i, a in enumerate(values) for b in values[i + 1:])
+    misread = (low or near) and not confirmed and len(exact_values) < 2
+    return groups, misread
+
+
+def _digits(text: str) -> str:
+    """A printed date's digits as printed, unpadded: 1986年1月11日 -> 1986111 (a dropped
+    digit is then one deletion away from the ID number's date)."""
+    m = re.search(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})", text or "")
+    return f"{m[1]}{int(m[2])}{int(m[3])}" if m else re.sub(r"\D", "", text or "")
 
 
 def _describe(groups: dict[str, list[Provenance]], mask=None) -> str:
@@ -108,8 +121,15 @@ def identity_flags(record: DossierRecord, warnings: list[str] | None = None) -> 
         if m.id_number and ric.is_valid(m.id_number):
             born = ric.get_birth_date(m.id_number).isoformat()
             if m.birth_date and normalise("birth_date", m.birth_date) != born:
+                printed = m.provenance.get("birth_date", [])[:1]
                 problems.append(f"出生日期{m.birth_date}与身份证号码中的{born}不一致")
-                evidence += m.provenance.get("birth_date", [])[:1]
+                evidence += printed
+                # 1986年1月1日 against 19860111: one dropped or misread digit on an OCR'd card.
+                raw = printed[0].text if printed else m.birth_date
+                d = ric.get_birth_date(m.id_number)
+                if from_ocr(printed) and (within_one_edit(normalise("birth_date", m.birth_date), born)
+                                          or within_one_edit(_digits(raw), f"{d.year}{d.month}{d.day}")):
+                    low = True
             if m.sex in ("男", "女") and m.sex != ric.get_sex(m.id_number):
                 problems.append(f"性别“{m.sex}”与身份证号码（顺序码{'奇数' if ric.get_sex(m.id_number) == '男' else '偶数'}）不符")
                 evidence += m.provenance.get("sex", [])[:1]
