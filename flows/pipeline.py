@@ -126,6 +126,10 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
         for field in _CRITICAL[kind]:
             provs: list[Provenance] = owner.provenance.get(field, [])
             values = {p.value for p in provs if p.value}
+            if field == "account_name":
+                # The account must be in the applicant's name: the unit's name as the other
+                # documents state it is what this reading is compared with.
+                values |= {p.value for p in record.applicant.provenance.get("name", []) if p.value}
             for prov in provs:
                 if prov.engine not in ("tesseract", "rapidocr") or prov.bbox is None or prov.rereads:
                     continue
@@ -145,14 +149,45 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
                     prov.rereads.append({"engine": other, "error": str(exc)[:200]})
                     continue
                 text = "".join(line.text for line in lines)
+                if field in _NAME_FIELDS:
+                    # Another document's value inside the re-read line (which may carry a
+                    # neighbouring word or the whole sentence) is the best candidate.
+                    inside = [v for v in values if v and v != prov.value and v in text.replace(" ", "")]
+                    candidate = max(inside, key=len) if inside else _name_candidate(text)
+                else:
+                    candidate = _best_candidate(field, compact_identifier(text))
                 prov.rereads.append({
                     "engine": other,
                     "text": text,
-                    "value": _name_candidate(text) if field in _NAME_FIELDS else _best_candidate(field, compact_identifier(text)),
+                    "value": candidate,
                     "confidence": min((line.confidence for line in lines), default=0.0),
                 })
                 done += 1
+            _adopt_reread(owner, field, provs, values)
     return done
+
+
+def _adopt_reread(owner, field: str, provs: list[Provenance], peers: set[str] | None = None) -> None:
+    """Take the second engine's reading as the field's value when it is confirmed: it agrees
+    with what another document states, or it turns a failing identifier into a valid one.
+    The first reading stays in the provenance; validators still see both."""
+    from validators.identifiers import identifier_is_valid
+
+    if not provs or not provs[0].rereads:
+        return
+    first = provs[0]
+    others = {p.value for p in provs[1:] if p.value} | ((peers or set()) - {first.value})
+    for r in first.rereads:
+        value = r.get("value")
+        if not value or value == first.value:
+            continue
+        confirmed = value in others
+        if field not in _NAME_FIELDS and not identifier_is_valid(field, first.value) and identifier_is_valid(field, value):
+            confirmed = True
+        if confirmed:
+            setattr(owner, field, value)
+            r["adopted"] = True
+            return
 
 
 def _best_candidate(field: str, text: str) -> str | None:

@@ -79,3 +79,27 @@ def test_crosscheck_leaves_valid_values_alone(tmp_path: Path):
     prov = Provenance(file="a.pdf", page=1, bbox=(0, 0, 1, 1), confidence=0.9, text=GOOD_ID, engine="tesseract", value=GOOD_ID)
     record = DossierRecord(dossier_id="D1", members=[Member(id_number=GOOD_ID, provenance={"id_number": [prov]})])
     assert pipeline.crosscheck_identifiers(record, "rapidocr") == 0 and prov.rereads == []
+
+
+def test_confirmed_reread_becomes_the_value_and_keeps_both_readings():
+    from extractors.records import Applicant
+
+    misread, right = "佛山市高明区众春汽车配件有限公司", "佛山市高明区众鑫汽车配件有限公司"
+    lic = Provenance(file="l.pdf", page=1, bbox=(0, 0, 1, 0.1), confidence=0.8, text=misread, engine="tesseract",
+                     value=misread, doc_type="business_licence",
+                     rereads=[{"engine": "rapidocr", "text": "使" + right, "value": right}])
+    form = Provenance(file="f.docx", page=1, bbox=None, confidence=1.0, text=right, engine="docx", value=right,
+                      doc_type="application_form")
+    applicant = Applicant(name=misread, provenance={"name": [lic, form]})
+    pipeline._adopt_reread(applicant, "name", applicant.provenance["name"])
+    assert applicant.name == right and lic.value == misread and lic.rereads[0]["adopted"]
+
+
+def test_unconfirmed_reread_is_not_adopted():
+    from extractors.records import Applicant
+
+    lic = Provenance(file="l.pdf", page=1, bbox=(0, 0, 1, 0.1), confidence=0.8, text="甲公司", engine="tesseract",
+                     value="甲公司", doc_type="business_licence", rereads=[{"engine": "rapidocr", "value": "乙公司"}])
+    applicant = Applicant(name="甲公司", provenance={"name": [lic]})
+    pipeline._adopt_reread(applicant, "name", applicant.provenance["name"])
+    assert applicant.name == "甲公司"

@@ -32,6 +32,17 @@ class ImageEntry:
     doc_type: str
     person: str | None  # member ID number (or name) the document belongs to, None for unit documents
     fp: image_hash.PageFingerprint
+    numbers: frozenset[str] = frozenset()  # digit runs printed on the page (see numbers_on_page)
+
+
+_DIGIT_RUN = re.compile(r"\d{4,}")
+
+
+def numbers_on_page(text: str) -> frozenset[str]:
+    """The page's printed numbers (dates, ID, certificate and account numbers). One unedited
+    image states the same numbers wherever it is filed; two pages of one template that
+    state different numbers cannot be the same unedited image, whatever their layout hash."""
+    return frozenset(_DIGIT_RUN.findall(re.sub(r"\s", "", text)))
 
 
 @dataclass
@@ -151,7 +162,7 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow]) -> Ba
             if fp is None:
                 continue
             idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,
-                                         persons.get((page.file, page.page)), fp))
+                                         persons.get((page.file, page.page)), fp, numbers_on_page(page.text)))
     for row in registry:
         if row.uscc:
             idx.registry_by_uscc.setdefault(uscc.compact(row.uscc), []).append(row)

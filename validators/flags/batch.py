@@ -60,6 +60,8 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
             same_dossier = b.dossier_id == a.dossier_id
             if same_dossier and (a.person is None or b.person is None or a.person == b.person):
                 continue  # the same person's document filed twice is not reuse
+            if not _may_be_same_image(a, b):
+                continue
             key = tuple(sorted([(a.dossier_id, a.file, a.page), (b.dossier_id, b.file, b.page)]))
             if key not in cache:
                 cache[key] = image_hash.near_duplicate(a.fp, b.fp)
@@ -74,6 +76,20 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
             flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev))
     flags += _reused_id_card_flags(record, index, {(f.evidence[0].file, f.evidence[0].page) for f in flags})
     return flags
+
+
+# Pages of one template share their layout hash (distance 0 between two blank-ish forms),
+# so the pixel alignment would run on every pair of contracts or certificates. The pixel
+# route only confirms unedited reuse, and an unedited image prints the same numbers: pairs
+# whose printed numbers mostly differ are skipped before the costly alignment.
+MIN_SHARED_NUMBERS = 0.5
+
+
+def _may_be_same_image(a, b) -> bool:
+    if len(a.numbers) < 2 or len(b.numbers) < 2:
+        return True  # too little text read to tell
+    shared = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
+    return shared >= MIN_SHARED_NUMBERS
 
 
 def _digits(s: str) -> str:
