@@ -63,7 +63,9 @@ def _person_records(documents: list[Document]) -> list[_PersonRecord]:
     for doc in documents:
         if doc.type in PERSON_SOURCES and doc.fields:
             fields = {name: values[0] for name, values in doc.fields.items() if values}
-            if {"name", "id_number", "id_number_prefix"} & fields.keys():
+            # A certificate whose holder lines were lost to OCR still links by its number.
+            if {"name", "id_number", "id_number_prefix"} & fields.keys() or (
+                    doc.type == "qualification_certificate" and "certificate_number" in fields):
                 records.append(_PersonRecord(doc.type, fields, _preference(doc.type, fields)))
         elif doc.type == "application_form":
             records.extend(_PersonRecord("form", row) for row in doc.rows)
@@ -114,6 +116,12 @@ def _merge_unnumbered(people: list[_Person]) -> list[_Person]:
             close = [p for p in people if p is not lone and lone.names() & p.names()]
         if not close:
             close = [p for p in others if any(_one_slip(a, b) for a in lone.names() for b in p.names())]
+        if not close:  # the certificate number the form's member table gives for someone
+            numbers = _certificate_numbers(lone)
+            close = [p for p in people if p is not lone and numbers & _certificate_numbers(p)]
+        if not close and not lone.names():  # nameless: one member's materials scanned into one file
+            files = _files(lone)
+            close = [p for p in others if files & _files(p)]
         if not close and births:
             # a card whose number and name were misread: its printed birth date against the
             # dates inside the others' numbers, with the surname agreeing when one was read
@@ -124,6 +132,15 @@ def _merge_unnumbered(people: list[_Person]) -> list[_Person]:
             close[0].records.extend(lone.records)
             people.remove(lone)
     return people
+
+
+def _certificate_numbers(person: _Person) -> set[str]:
+    return {nz.compact_identifier(r.fields["certificate_number"].value)
+            for r in person.records if "certificate_number" in r.fields}
+
+
+def _files(person: _Person) -> set[str]:
+    return {fv.prov.file for r in person.records if r.source != "form" for fv in r.fields.values()}
 
 
 def _one_slip(a: str, b: str) -> bool:

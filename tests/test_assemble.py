@@ -154,3 +154,19 @@ def test_second_copy_of_a_card_joins_its_holder():
     rec = screen({"a.pdf": [CARD_ZHANG, CERT_ZHANG], "photo.jpg": [photo]})
     assert len(rec.members) == 1
     assert [p.file for p in rec.members[0].provenance["name"]][:2] == ["a.pdf", "photo.jpg"]
+
+
+def test_certificate_without_holder_lines_links_by_number_or_by_file():
+    # OCR lost the name and ID lines under the photo; the number is still read.
+    nameless = ["职业技能等级证书", "职业名称:模具工", "职业技能等级:一级/高级技师", "证书编号:S0000444400123100045",
+                "发证日期:2023年03月15日", "评价机构:佛山市高明区精工职业技能评价有限公司"]
+    by_number = screen({"身份证.pdf": [CARD_LI], "证书.pdf": [nameless], "申请表.docx": [FORM]})
+    li = {m.name: m for m in by_number.members}["李秀英"]
+    assert li.has_certificate and li.level == "高级技师"
+    # No form: the certificate scanned into the same file as one member's ID card is theirs.
+    by_file = screen({"李秀英.pdf": [CARD_LI, nameless], "张伟明.pdf": [CARD_ZHANG]})
+    li = {m.name: m for m in by_file.members}["李秀英"]
+    assert li.has_certificate and len(by_file.members) == 2
+    # Alone in a file with nobody to match, it stays unlinked rather than guessed.
+    alone = screen({"a.pdf": [CARD_LI], "b.pdf": [CARD_ZHANG], "c.pdf": [nameless]})
+    assert not any(m.has_certificate for m in alone.members if m.name in ("李秀英", "张伟明"))

@@ -648,3 +648,18 @@ def test_copy_mark_tolerates_ocr_garbling_but_not_prose(text, found):
     from validators.checks.materials import _has_mark
 
     assert _has_mark(text) is found
+
+
+def test_art5_f_born_digital_pdf_is_an_original_not_a_copy(tmp_path):
+    rec = good_record(tmp_path, images=True)
+    contract = next(d for d in rec.documents if d.type == "labour_contract")
+    page = rec.page(contract.file, 1)
+    page.lines = [l for l in page.lines if "原件" not in l.text]
+    assert status(run(rec, index_images=False))["ART5.F"] == "fail"  # a scanned copy without the mark
+    old = contract.file
+    for obj in [contract, page] + [f for f in rec.files if f.file == old]:
+        obj.file = old.rsplit(".", 1)[0] + ".pdf"
+    c = next(c for c in run(rec, index_images=False).checks if c.rule == "ART5.F")
+    assert c.status == "pass" and "电子原件" in c.detail
+    page.source_image = True  # the same PDF as a scanned image is a copy again
+    assert status(run(rec, index_images=False))["ART5.F"] == "fail"

@@ -148,9 +148,15 @@ def _fuzzy_mark(text: str, spec: dict | None) -> bool:
 
 
 def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
-    copied = [(d, p) for d in docs_of(record, *rs.copy_types) for p in d.pages]
+    candidates = [(d, p) for d in docs_of(record, *rs.copy_types) for p in d.pages]
+    # A born-digital PDF page (text layer, not a scanned image: an electronic contract or
+    # licence) is an electronic original, not a copy: no 与原件相符 mark is asked of it.
+    originals = [(d, p) for d, p in candidates if _electronic_original(record.page(d.file, p))]
+    copied = [c for c in candidates if c not in originals]
+    note = (f"（另有{len(originals)}页为电子原件：" + "、".join(f"{d.file}第{p}页" for d, p in originals[:5])
+            + "，不要求加注，请核验其电子签章）") if originals else ""
     if not copied:
-        return Check("ART5.F", "not_applicable", "第五条：没有需加注“与原件相符”并盖章的复印件")
+        return Check("ART5.F", "not_applicable", "第五条：没有需加注“与原件相符”并盖章的复印件" + note)
     failures, unjudged, evidence = [], [], []
     for d, pno in copied:
         page = record.page(d.file, pno)
@@ -181,7 +187,12 @@ def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
         detail = "第五条：复印件须注明与原件相符并加盖单位公章，以下页面不符合：" + "；".join(failures)
         if unjudged:
             detail += f"；另有{len(unjudged)}页无法判断"
-        return Check("ART5.F", "fail", detail, evidence)
+        return Check("ART5.F", "fail", detail + note, evidence)
     if unjudged:
-        return Check("ART5.F", "needs_review", "第五条：以下复印页无法判断是否注明与原件相符并盖章，请人工核对：" + "、".join(unjudged), evidence)
-    return Check("ART5.F", "pass", f"第五条：{len(copied)}页复印件均注明与原件相符并加盖公章", evidence[:5])
+        return Check("ART5.F", "needs_review", "第五条：以下复印页无法判断是否注明与原件相符并盖章，请人工核对：" + "、".join(unjudged) + note, evidence)
+    return Check("ART5.F", "pass", f"第五条：{len(copied)}页复印件均注明与原件相符并加盖公章" + note, evidence[:5])
+
+
+def _electronic_original(page) -> bool:
+    return (page is not None and page.file.lower().endswith(".pdf")
+            and page.text_source == "text_layer" and not page.source_image)
