@@ -181,3 +181,28 @@ def test_pdf_xmp_disagreeing_with_info(tmp_path):
     pdf.save(q)
     reasons = inspect_pdf(q)
     assert any("XMP" in r and "不一致" in r for r in reasons), reasons
+
+
+def test_background_delta_sees_a_pasted_patch_on_a_photo(tmp_path):
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from validators.forensics import ela
+
+    rng = np.random.default_rng(3)
+    paper = np.empty((600, 900, 3), np.float32)
+    paper[:] = (236, 232, 220)  # yellowish photographed paper
+    paper += rng.normal(0, 1.0, paper.shape)
+    im = Image.fromarray(paper.clip(0, 255).astype("uint8"))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 36)
+    ImageDraw.Draw(im).text((60, 280), "发证日期：2019年6月28日", font=font, fill=(20, 20, 20))
+    im.save(tmp_path / "clean.jpg", quality=80)
+    box = (300 / 900, 270 / 600, 620 / 900, 330 / 600)
+    clean = ela.background_delta(str(tmp_path / "clean.jpg"), box)
+    patched = Image.open(tmp_path / "clean.jpg")
+    patch = Image.new("RGB", (300, 50), (244, 243, 240))  # a freshly typed, cleaner strip
+    ImageDraw.Draw(patch).text((6, 4), "2021年6月28日", font=font, fill=(15, 15, 15))
+    patched.paste(patch, (310, 276))
+    patched.save(tmp_path / "patched.jpg", quality=92)
+    tampered = ela.background_delta(str(tmp_path / "patched.jpg"), box)
+    assert clean < ela.BG_DELTA <= tampered

@@ -663,3 +663,18 @@ def test_art5_f_born_digital_pdf_is_an_original_not_a_copy(tmp_path):
     assert c.status == "pass" and "电子原件" in c.detail
     page.source_image = True  # the same PDF as a scanned image is a copy again
     assert status(run(rec, index_images=False))["ART5.F"] == "fail"
+
+
+def test_rereads_that_correct_misreadings_do_not_confirm_a_mismatch(tmp_path):
+    rec = good_record(tmp_path)
+    wrong1, wrong2 = UNIT.replace("精工", "精王"), UNIT.replace("精工", "精土")
+    rec.applicant.provenance["name"] = [
+        prov("licence.jpg", 1, wrong1, "business_licence", engine="tesseract", conf=0.8,
+             rereads=[{"engine": "rapidocr", "value": UNIT}]),
+        prov("bank.jpg", 1, wrong2, "bank_account", engine="tesseract", conf=0.8,
+             rereads=[{"engine": "rapidocr", "value": UNIT}]),
+        prov("form.docx", 1, UNIT, "application_form", engine="docx"),
+    ]
+    j = run(rec)
+    assert "APPLICANT_MISMATCH" not in codes(j)
+    assert sum("识别错误" in w for w in j.warnings) >= 2

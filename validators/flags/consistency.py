@@ -62,6 +62,7 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
             groups.setdefault(normalise(field, p.value), []).append(p)
     if len(groups) < 2:
         return None
+    moved: list[Provenance] = []
     for value, ps in list(groups.items()):
         for p in list(ps):
             better = [normalise(field, r) for r in _rereads(p)]
@@ -69,6 +70,7 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
             if target:
                 ps.remove(p)
                 groups[target].append(p)
+                moved.append(p)
                 if warnings is not None:
                     warnings.append(f"{DOC_NAMES.get(p.doc_type, '材料')}（{where(p)}）OCR读为“{value}”，复核重读为“{target}”，判断为识别错误")
     groups = {v: ps for v, ps in groups.items() if ps}
@@ -84,7 +86,10 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
         return None
     ocr = [p for ps in groups.values() for p in ps if p.engine not in _EXACT_ENGINES]
     low = any(p.confidence < _low_conf() for p in ocr)
-    confirmed = any(normalise(field, r) == v for v, ps in groups.items() for p in ps for r in _rereads(p))
+    # Only a re-read that repeats its own first reading confirms it; a reading moved into
+    # another group by its re-read was a misreading, not a confirmation.
+    confirmed = any(normalise(field, r) == v for v, ps in groups.items() for p in ps
+                    if not any(p is q for q in moved) for r in _rereads(p))
     exact_values = {v for v, ps in groups.items() if any(p.engine in _EXACT_ENGINES for p in ps)}
     values = list(groups)
     near = all(probable_misread(a, b) for i, a in enumerate(values) for b in values[i + 1:])

@@ -100,6 +100,22 @@ def text_layer_flags(record: DossierRecord) -> list[Flag]:
 _FIELD_KEYS = ("name", "id_number", "certificate_number", "certificate_issue_date", "uscc", "account_number", "account_name")
 
 
+_LABEL_END = re.compile(r"^.*?[:：”\"。]+\s*")
+
+
+def value_box(p: Provenance):
+    """The part of a line's box that holds the value, not its printed label: a pasted patch
+    covers only the value, and averaging it with the label hides it. Characters of one
+    line have near-equal widths in CJK print, so the split is proportional."""
+    x0, y0, x1, y1 = p.bbox
+    text = p.text or ""
+    m = _LABEL_END.match(text)
+    if not m or m.end() >= len(text):
+        return p.bbox
+    start = x0 + (x1 - x0) * m.end() / len(text)
+    return (start, y0, x1, y1) if x1 - start > 0.02 else p.bbox
+
+
 def image_flags(record: DossierRecord) -> list[Flag]:
     boxes: dict[tuple[str, int], list[Provenance]] = {}
     objs = [record.applicant, record.bank_account] + list(record.members)
@@ -116,12 +132,17 @@ def image_flags(record: DossierRecord) -> list[Flag]:
         if not provs:
             continue
         try:
-            scores = ela.region_scores(page.image_path, [p.bbox for p in provs])
+            scores = ela.region_scores(page.image_path, [value_box(p) for p in provs])
         except (OSError, ValueError):
             continue
-        hits = [(p, s) for p, s in zip(provs, scores) if ela.suspicious(s)]
+        for p, s in zip(provs, scores):
+            delta = ela.background_delta(page.image_path, value_box(p))
+            s["background_delta"] = round(delta, 1) if delta is not None else None
+        hits = [(p, s) for p, s in zip(provs, scores)
+                if ela.suspicious(s) or (s["background_delta"] or 0) >= ela.BG_DELTA]
         if hits:
-            listed = "；".join(f"“{p.text}”处误差水平比{s['ela_ratio']}、噪声比{s['noise_ratio']}" for p, s in hits)
+            listed = "；".join(f"“{p.text}”处误差水平比{s['ela_ratio']}、噪声比{s['noise_ratio']}、底色差{s['background_delta']}"
+                              for p, s in hits)
             flags.append(make_flag("IMAGE_TAMPERED", page_owner(record, page.file, page.page),
                                    f"第十五条第（一）项：{page.file}第{page.page}页字段区域的压缩误差或噪声与页面其余部分不一致，疑似粘贴或修改：{listed}",
                                    [p for p, _ in hits]))

@@ -28,6 +28,7 @@ ELA_QUALITY = 90
 ELA_RATIO = 3.0  # region ELA per edge energy / page median (clean sample JPEGs: max 2.54)
 NOISE_RATIO = 2.0  # region grain at most half the page's (D09 patch box 0.39, other fields 1.05-1.17)
 NOISE_PERCENTILE = 25
+BG_DELTA = 8.0  # paper colour inside vs around a value box (sample batch: clean fields ≤ 3.5, D09 patch 13.2)
 MIN_PAGE_NOISE = 0.5  # median block noise (grey levels) for the noise test to apply
 # Measured on the sample batch: the retyped issue-date patch of D09's certificate photo has
 # background residual 0.12 against 1.9 for the paper around it; clean JPEG scans have page
@@ -124,3 +125,28 @@ def suspicious(score: dict[str, float]) -> bool:
     (page noise ~0) text strokes alone make a region 'noisier' (measured up to 4.2x)."""
     noisy_page = score.get("page_noise", 1.0) >= MIN_PAGE_NOISE
     return score["ela_ratio"] >= ELA_RATIO or (noisy_page and score["noise_ratio"] <= 1 / NOISE_RATIO)
+
+
+def background_delta(image_path: str, bbox, margin: float = 1.0) -> float | None:
+    """Distance (RGB grey levels) between the paper colour inside a field box and in the band
+    around it. A typed patch pasted over a photographed value brings its own flat, cleaner
+    paper (the D09 sample patch is visibly lighter and less yellow than its surroundings)."""
+    img = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32)
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(bbox[2] * w), int(bbox[3] * h)
+    if x1 - x0 < 8 or y1 - y0 < 4:
+        return None
+    pad = int((y1 - y0) * margin)
+    X0, Y0, X1, Y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    ring = np.ones((Y1 - Y0, X1 - X0), bool)
+    ring[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = False
+    inner = img[y0:y1, x0:x1].reshape(-1, 3)
+    outer = img[Y0:Y1, X0:X1][ring]
+    if len(outer) < 50:
+        return None
+
+    def paper(px):
+        lum = px.mean(axis=1)
+        return np.median(px[lum >= np.percentile(lum, 60)], axis=0)  # the lightest pixels: paper, not ink
+
+    return float(np.linalg.norm(paper(inner) - paper(outer)))
