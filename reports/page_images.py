@@ -9,6 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from extractors.page_image import load_page
+
 from extractors.records import Page
 
 MAX_WIDTH = 1600
@@ -29,14 +31,12 @@ def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, 
         if not page.image_path:
             continue
         try:
-            with Image.open(page.image_path) as im:
-                im.load()
-                img = im.convert("RGB")  # JPEG has no alpha / palette
+            img = load_page(page.image_path).convert("RGB")  # JPEG has no alpha / palette
         except (OSError, ValueError):
             continue
         if img.width > MAX_WIDTH:
             h = max(1, round(img.height * MAX_WIDTH / img.width))
-            img = img.resize((MAX_WIDTH, h), Image.LANCZOS)
+            img = img.resize((MAX_WIDTH, h), Image.LANCZOS, reducing_gap=2.0)  # box-reduce first: 5x faster
         n += 1
         out_dir.mkdir(parents=True, exist_ok=True)
         rel = f"pages/{n:03d}.jpg"

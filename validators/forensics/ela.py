@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from extractors.page_image import load_page
+
 BBox = tuple[float, float, float, float]
 
 ELA_QUALITY = 90
@@ -75,18 +77,17 @@ def _region_scores(image_path: str, bboxes: list[BBox]) -> list[dict[str, float]
     field of a clean JPEG (measured on the sample batch's JPEGs: raw ratio 3-6 on ordinary
     text lines). The noise ratio uses the median of 8 px blocks, so a patch with a clean
     background on a noisy photo (the typical retyped field) scores far below 1."""
-    with Image.open(image_path) as im:
-        im.load()
-        W, H = im.size
-        # Work on the part of the page around the fields (plus a margin of paper), cut on the
-        # 8 px JPEG grid so that re-saving the crop keeps the original block alignment.
-        x0 = max(0, int(min(b[0] for b in bboxes) * W - 0.1 * W)) // 8 * 8
-        y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8
-        x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
-        y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
-        im = im.crop((x0, y0, x1, y1))
-        e = ela_map(im)
-        gray = np.asarray(im.convert("L"), dtype=np.float32)
+    im = load_page(image_path)
+    W, H = im.size
+    # Work on the part of the page around the fields (plus a margin of paper), cut on the
+    # 8 px JPEG grid so that re-saving the crop keeps the original block alignment.
+    x0 = max(0, int(min(b[0] for b in bboxes) * W - 0.1 * W)) // 8 * 8
+    y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8
+    x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
+    y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
+    im = im.crop((x0, y0, x1, y1))
+    e = ela_map(im)
+    gray = np.asarray(im.convert("L"), dtype=np.float32)
     cw, ch = x1 - x0, y1 - y0
     bboxes = [((b[0] * W - x0) / cw, (b[1] * H - y0) / ch, (b[2] * W - x0) / cw, (b[3] * H - y0) / ch) for b in bboxes]
     grad = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
@@ -131,7 +132,7 @@ def background_delta(image_path: str, bbox, margin: float = 1.0) -> float | None
     """Distance (RGB grey levels) between the paper colour inside a field box and in the band
     around it. A typed patch pasted over a photographed value brings its own flat, cleaner
     paper (the D09 sample patch is visibly lighter and less yellow than its surroundings)."""
-    img = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32)
+    img = np.asarray(load_page(image_path).convert("RGB"), dtype=np.float32)
     h, w = img.shape[:2]
     x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(bbox[2] * w), int(bbox[3] * h)
     if x1 - x0 < 8 or y1 - y0 < 4:

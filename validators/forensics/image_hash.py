@@ -32,6 +32,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from extractors.page_image import load_page
+
 PHASH_CANDIDATE = 16  # bits of 64; crops of 3-4 % measured 12
 CROP_CANDIDATE = 28  # phash bound for the crop-resistant route (15 % crop + JPEG measured 26)
 TILE_CORRELATION_MIN = 0.85
@@ -55,8 +57,7 @@ def fingerprint(image_path: str, crop_resistant: bool = False) -> PageFingerprin
     `crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
     still pairs a copy cropped 10-15 % (phash distance 18-26, beyond PHASH_CANDIDATE)."""
     try:
-        with Image.open(image_path) as im:
-            g = np.asarray(im.convert("L"))
+        g = np.asarray(load_page(image_path).convert("L"))
     except (OSError, ValueError):
         return None
     # One working width for every page, so that tile size and blur mean the same fraction

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from extractors.page_image import load_page
+
 BBox = tuple[float, float, float, float]
 
 MIN_DIAMETER = 0.02  # of the longer page side
@@ -31,8 +33,7 @@ def red_mask(rgb: np.ndarray) -> np.ndarray:
 
 def find_red_seals(image_path: str) -> list[BBox]:
     """Bounding boxes (fractions of width/height, origin top-left) of red round seals."""
-    with Image.open(image_path) as im:
-        rgb = np.asarray(im.convert("RGB"))
+    rgb = np.asarray(load_page(image_path).convert("RGB"))
     h, w = rgb.shape[:2]
     scale = 1000 / max(h, w) if max(h, w) > 1000 else 1.0
     if scale != 1.0:

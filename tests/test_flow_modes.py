@@ -1,0 +1,88 @@
+"""The flow's run modes and faults, on one real sample dossier with the real OCR engine:
+an interrupted run resumes to the same results, and the Dask runner gives the same results
+as the thread pool."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_BATCH
+
+pytestmark = pytest.mark.e2e
+DOSSIER = "D01"
+
+
+def _comparable(out: Path) -> dict:
+    result = json.loads((out / DOSSIER / "result.json").read_text(encoding="utf-8"))
+    result.pop("screened_at")
+    return result
+
+
+def _cmd(batch: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "flows.cli", "screen", str(batch), "--out", str(out), "--as-of", "2026-05-20",
+            "--quiet", "--no-crosscheck", *extra]
+
+
+def _env(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["HOME"] = str(home)
+    return env
+
+
+@pytest.fixture(scope="module")
+def one_dossier_batch(tmp_path_factory):
+    batch = tmp_path_factory.mktemp("batch")
+    shutil.copytree(SAMPLE_BATCH / DOSSIER, batch / DOSSIER)
+    return batch
+
+
+@pytest.fixture(scope="module")
+def reference(one_dossier_batch, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref")
+    proc = subprocess.run(_cmd(one_dossier_batch, out), cwd=ROOT, env=_env(tmp_path_factory.mktemp("h")),
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+def test_killed_run_resumes_to_identical_results(one_dossier_batch, reference, tmp_path):
+    out = tmp_path / "out"
+    env = _env(tmp_path / "home")
+    proc = subprocess.Popen(_cmd(one_dossier_batch, out), cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    ocr_cache = out / ".cache" / "ocr"
+    deadline = time.monotonic() + 600
+    # Kill once some pages are OCR'd but before the dossier's outputs exist.
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ocr_cache.exists() and sum(1 for p in ocr_cache.rglob("*") if p.is_file()) >= 3:
+            break
+        time.sleep(0.5)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / DOSSIER / "result.json").exists()
+    cached_before = sum(1 for p in ocr_cache.rglob("*") if p.is_file())
+
+    resumed = subprocess.run(_cmd(one_dossier_batch, out), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert _comparable(out) == _comparable(reference)
+    # The pages read before the kill were not read again.
+    assert sum(1 for p in ocr_cache.rglob("*") if p.is_file()) >= cached_before
+    assert not list(out.glob("*.tmp-*")) and not list(out.glob("*.old"))
+
+
+def test_dask_runner_gives_the_same_results(one_dossier_batch, reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        proc = subprocess.run(_cmd(one_dossier_batch, tmp_path / "out", "--dask-address", cluster.scheduler_address),
+                              cwd=ROOT, env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert _comparable(tmp_path / "out") == _comparable(reference)
