@@ -17,6 +17,9 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     from reports.worksheet import write_worksheet
     from validators.judge import judge
 
+    if record.error and not record.documents:
+        # Nothing was read: judging an empty record would read as "ineligible", which it is not.
+        return write_failed_dossier(record.dossier_id, RuntimeError(record.error), settings, screened_at, ruleset.name)
     as_of = pipeline.parse_as_of(settings.as_of)
     judgement = judge(record, index, ruleset, as_of, registry_given)
     result = build_result(record, judgement, as_of=as_of, rule_set=ruleset.name, screened_at=screened_at)
@@ -27,6 +30,28 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
         intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
         write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=intake)
         write_review(result, page_images, tmp / "review.html")
+    return result
+
+
+def write_failed_dossier(dossier_id: str, exc: BaseException, settings: RunSettings, screened_at: str, rule_set: str) -> dict:
+    """A dossier whose judgement or reports failed still gets a complete result that says so
+    and routes it to a person: every check needs review, nothing is decided."""
+    from extractors.masking import mask_text
+    from reports.atomic import atomic_dir
+    from reports.result_json import build_result
+    from reports.worksheet import write_worksheet
+    from validators.findings import Check, Judgement
+    from validators.judge import CHECK_ORDER
+
+    reason = f"系统处理本卷宗时出错（{type(exc).__name__}: {mask_text(str(exc))[:200]}），未能完成自动审查，请人工审查全部材料"
+    record = DossierRecord(dossier_id=dossier_id, error=reason)
+    judgement = Judgement(checks=[Check(rule, "needs_review", reason) for rule in CHECK_ORDER], flags=[],
+                          recommendation="request_correction", recommendation_reason=reason)
+    as_of = pipeline.parse_as_of(settings.as_of)
+    result = build_result(record, judgement, as_of=as_of, rule_set=rule_set, screened_at=screened_at)
+    with atomic_dir(Path(settings.out_dir) / dossier_id) as tmp:
+        (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_worksheet(result, {}, tmp / "worksheet.xlsx", intake_date=as_of)
     return result
 
 

@@ -87,6 +87,9 @@ def screen_batch(settings: RunSettings) -> dict:
     logger.info("批次共 %d 份卷宗", len(sources))
     cache = RecordCache(settings.cache_dir)
     progress = BatchProgress(enabled=settings.progress)
+    # quote() spares Prefect walking large inputs for futures; Dask ships arguments to other
+    # processes, where the annotation would arrive unwrapped as a tuple.
+    q = (lambda x: x) if settings.dask_address else quote
     records: dict[str, DossierRecord] = {}
 
     with progress:
@@ -140,7 +143,7 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1d: classify, extract, assemble, cross-check critical identifiers.
         t0 = time.perf_counter()
         progress.stage("分类与字段抽取", len(files_of))
-        ext_futures = {extract_task.submit(did, quote(fs), settings.crosscheck_engine): did for did, fs in files_of.items()}
+        ext_futures = {extract_task.submit(did, q(fs), settings.crosscheck_engine): did for did, fs in files_of.items()}
         for fut in as_completed(list(ext_futures)):
             did = ext_futures[fut]
             try:
@@ -169,7 +172,7 @@ def screen_batch(settings: RunSettings) -> dict:
         progress.stage("审查与输出", len(ordered))
         # quote(): records and the index are large; Prefect would otherwise walk them looking
         # for upstream futures on every submission.
-        rep_futures = {report_task.submit(quote(r), quote(index), quote(ruleset), settings, screened_at, bool(settings.registry)): r.dossier_id
+        rep_futures = {report_task.submit(q(r), q(index), q(ruleset), settings, screened_at, bool(settings.registry)): r.dossier_id
                        for r in ordered}
         results = {}
         for fut in as_completed(list(rep_futures)):
@@ -178,6 +181,9 @@ def screen_batch(settings: RunSettings) -> dict:
                 results[did] = fut.result()
             except Exception as exc:
                 logger.error("输出卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
+                from flows.outputs import write_failed_dossier
+
+                results[did] = write_failed_dossier(did, exc, settings, screened_at, ruleset.name)
             progress.advance()
         times.add("report", time.perf_counter() - t0)
 
