@@ -5,7 +5,7 @@ Three sources, each used if present:
 1. synthetic A4 pages at 300 dpi rendered here (document-like Chinese text with ID
    numbers, codes, dates) in conditions clean / noisy / skewed / sealed / photocopy /
    heavy (fax-like) / photo / rotated — deterministic from a seed;
-2. /work/shared/realdata/ocr (third-party images with expected text, see its MANIFEST);
+2. ../shared/realdata/ocr (third-party images with expected text, see its MANIFEST);
 3. sample_dossiers/**/expected.json `fields` (values printed per page), scored as
    "field found verbatim in the page's OCR text" after clean_line + compact_digits.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-REALDATA = Path("/work/shared/realdata/ocr")
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "ocr"
 SANS = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 ZENHEI = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"

@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from extractors.masking import mask_text
@@ -87,12 +88,14 @@ def screen_batch(settings: RunSettings) -> dict:
     logger.info("批次共 %d 份卷宗", len(sources))
     cache = RecordCache(settings.cache_dir)
     progress = BatchProgress(enabled=settings.progress)
-    # quote() spares Prefect walking large inputs for futures; Dask ships arguments to other
-    # processes, where the annotation would arrive unwrapped as a tuple.
-    q = (lambda x: x) if settings.dask_address else quote
+    # Page OCR runs on the flow's task runner (threads here, or a Dask cluster); the
+    # per-dossier stages stay on a local thread pool: their inputs (records, the batch index
+    # with OpenCV keypoints) are large and not all picklable for other processes.
+    local = ThreadPoolTaskRunner(max_workers=settings.worker_count())
+    q = quote  # spares Prefect walking large inputs for futures on every submission
     records: dict[str, DossierRecord] = {}
 
-    with progress:
+    with progress, local:
         # Pass 1a: fingerprints and cached records (a resumed or incremental run starts here).
         t0 = time.perf_counter()
         keys = {}
@@ -111,7 +114,8 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1b: read every file of the pending dossiers.
         t0 = time.perf_counter()
         progress.stage("读取文件", len(pending))
-        read_futures = {read_files_task.submit(str(src), str(settings.work_dir), settings.dpi): did for did, src in pending}
+        read_futures = {local.submit(read_files_task, {"src": str(src), "work_dir": str(settings.work_dir), "dpi": settings.dpi}): did
+                        for did, src in pending}
         files_of: dict[str, list[FileReading]] = {}
         for fut in as_completed(list(read_futures)):
             did = read_futures[fut]
@@ -143,7 +147,8 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1d: classify, extract, assemble, cross-check critical identifiers.
         t0 = time.perf_counter()
         progress.stage("分类与字段抽取", len(files_of))
-        ext_futures = {extract_task.submit(did, q(fs), settings.crosscheck_engine): did for did, fs in files_of.items()}
+        ext_futures = {local.submit(extract_task, {"dossier_id": did, "files": q(fs), "crosscheck_engine": settings.crosscheck_engine}): did
+                       for did, fs in files_of.items()}
         for fut in as_completed(list(ext_futures)):
             did = ext_futures[fut]
             try:
@@ -172,7 +177,8 @@ def screen_batch(settings: RunSettings) -> dict:
         progress.stage("审查与输出", len(ordered))
         # quote(): records and the index are large; Prefect would otherwise walk them looking
         # for upstream futures on every submission.
-        rep_futures = {report_task.submit(q(r), q(index), q(ruleset), settings, screened_at, bool(settings.registry)): r.dossier_id
+        rep_futures = {local.submit(report_task, {"record": q(r), "index": q(index), "ruleset": q(ruleset), "settings": settings,
+                                                  "screened_at": screened_at, "registry_given": bool(settings.registry)}): r.dossier_id
                        for r in ordered}
         results = {}
         for fut in as_completed(list(rep_futures)):

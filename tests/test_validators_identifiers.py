@@ -1,4 +1,4 @@
-"""Identifier modules against the third-party vectors in /work/shared/realdata/ids."""
+"""Identifier modules against the third-party vectors in ../shared/realdata/ids (beside the checkout)."""
 import csv
 import datetime as dt
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 
 from validators.identifiers import gb11714, ric, uscc
 
-IDS = Path("/work/shared/realdata/ids")
+IDS = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "ids"
 TODAY = dt.date(2026, 5, 20)
 
 
