@@ -26,7 +26,11 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 MAX_WIDTH = 36
 # Short status words wrap rather than widen the sheet (A4 landscape, fit to width).
-NARROW = {"机审结果": 14, "严重程度": 8, "卷宗编号": 14, "阶段": 10, "规则": 8}
+NARROW = {"机审结果": 14, "严重程度": 8, "卷宗编号": 14, "阶段": 10, "规则": 8,
+          # The member table's cells hold a value and its file/page: they wrap onto a second
+          # line rather than make the printed page too wide to read (A4 landscape).
+          "姓名": 16, "身份证号（脱敏）": 22, "等级": 14, "证书编号": 22, "发证日期": 16, "合同期限": 18,
+          "依据位置": 22, "说明": 32}
 # Extra blank rows that keep the drop-down for rows a reviewer adds.
 SPARE_ROWS = 50
 
