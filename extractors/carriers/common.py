@@ -69,3 +69,14 @@ def save_png(im: Image.Image, dest: Path) -> None:
     tmp = dest.with_suffix(".tmp.png")
     im.save(tmp, format="PNG", compress_level=1)  # speed over size: the work folder is scratch
     tmp.replace(dest)
+
+
+def attach_image(page, dest: Path, make_image) -> None:
+    """Give `page` its rendered image: written once (a re-run reuses the file named by
+    content hash), then its size and path recorded. `make_image()` is called only when the
+    file is missing; decoding errors propagate to the carrier, which records them."""
+    if not dest.exists():
+        save_png(to_rgb(make_image()), dest)
+    with Image.open(dest) as im:
+        page.width, page.height = im.size
+    page.image_path = str(dest)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from extractors.carriers.common import failed, page_image_path, save_png, to_rgb
+from extractors.carriers.common import attach_image, failed, page_image_path
 from extractors.records import FileReading, Page, TextLine
 from extractors.textclean import clean_line
 
@@ -112,12 +112,7 @@ def read_docx(rel: str, path: Path, work_dir: Path, sha256: str, kind: str = "do
         page.source_image = blob[:3] == b"\xff\xd8\xff"
         dest = page_image_path(work_dir, sha256, page.page)
         try:
-            if not dest.exists():
-                with Image.open(io.BytesIO(blob)) as im:
-                    save_png(to_rgb(im), dest)
-            with Image.open(dest) as im:
-                page.width, page.height = im.size
-            page.image_path = str(dest)
+            attach_image(page, dest, lambda: Image.open(io.BytesIO(blob)))
         except (UnidentifiedImageError, OSError, ValueError) as e:
             # EMF/WMF drawings: Pillow cannot rasterise them without LibreOffice.
             page.error = f"嵌入图像无法解码（{r.target_part.partname}，{type(e).__name__}）"

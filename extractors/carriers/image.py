@@ -9,9 +9,8 @@ from extractors.carriers.common import (
     MAX_IMAGE_PIXELS,
     MAX_PAGES,
     failed,
+    attach_image,
     page_image_path,
-    save_png,
-    to_rgb,
 )
 from extractors.records import FileReading, Page
 
@@ -49,13 +48,7 @@ def read_image(rel: str, path: Path, work_dir: Path, sha256: str, kind: str) -> 
                         source_image=(kind == "jpeg"))
             dest = page_image_path(work_dir, sha256, i + 1)
             try:
-                if not dest.exists():
-                    im.seek(i)
-                    frame = ImageOps.exif_transpose(im.copy())
-                    save_png(to_rgb(frame), dest)
-                with Image.open(dest) as done:
-                    page.width, page.height = done.size
-                page.image_path = str(dest)
+                attach_image(page, dest, lambda: _frame(im, i))
             except (OSError, ValueError, EOFError) as e:
                 # A truncated JPEG fails here, after its header was read fine.
                 page.error = f"第 {i + 1} 页图像无法解码（{type(e).__name__}）"
@@ -65,3 +58,9 @@ def read_image(rel: str, path: Path, work_dir: Path, sha256: str, kind: str) -> 
         reading.error_code = "corrupt"
         reading.error = "文件已损坏，无法读取：图像数据不完整"
     return reading
+
+
+def _frame(im: Image.Image, i: int) -> Image.Image:
+    """Frame `i` of a (multi-page) image, turned upright by its EXIF orientation."""
+    im.seek(i)
+    return ImageOps.exif_transpose(im.copy())
