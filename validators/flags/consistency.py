@@ -22,6 +22,12 @@ from validators.ocr_tolerance import from_ocr, is_truncation, probable_misread, 
 DOC_NAMES = {"id_card": "身份证", "qualification_certificate": "证书", "labour_contract": "劳动合同",
              "application_form": "申请表", "business_licence": "营业执照", "bank_account": "银行账户材料",
              "achievement": "业绩材料", "application_report": "申请报告", None: "材料", "other": "其他材料"}
+# (number pattern, the other system's kind, year position, level-digit position):
+# 职业资格证书 YY PP CC AAA L SSSSSS; 职业技能等级证书 [SY] AAAAAA PP SSS YY L NNNNN.
+CERTIFICATE_FORMATS = (
+    (r"\d{16}", "职业技能等级证书", 0, 9),
+    (r"[SY]\d{19}", "职业资格证书", 12, 14),
+)
 LEVEL_DIGIT = {"高级技师": "1", "技师": "2", "高级工": "3", "中级工": "4", "初级工": "5"}
 
 
@@ -193,18 +199,14 @@ def certificate_problems(m: Member, as_of: dt.date) -> list[str]:
     kind = m.certificate_kind
     digit = LEVEL_DIGIT.get(m.level or "")
     # Only known shapes are read; an unknown shape is never a finding (docs/SCREENING.md).
-    if re.fullmatch(r"\d{16}", num) and kind != "职业技能等级证书":
-        yy, level_digit = num[0:2], num[9]
-        if digit and level_digit != digit:
-            out.append(f"证书编号{num}第10位等级码为{level_digit}，与所载等级“{m.level}”（应为{digit}）不符")
-        if issued and yy != f"{issued.year % 100:02d}":
-            out.append(f"证书编号{num}前两位年份{yy}与发证年份{issued.year}不符")
-    elif re.fullmatch(r"[SY]\d{19}", num) and kind != "职业资格证书":
-        yy, level_digit = num[12:14], num[14]
-        if digit and level_digit != digit:
-            out.append(f"证书编号{num}的等级码为{level_digit}，与所载等级“{m.level}”（应为{digit}）不符")
-        if issued and yy != f"{issued.year % 100:02d}":
-            out.append(f"证书编号{num}中的年份{yy}与发证年份{issued.year}不符")
+    for pattern, other_kind, year_at, level_at in CERTIFICATE_FORMATS:
+        if re.fullmatch(pattern, num) and kind != other_kind:
+            yy, level_digit = num[year_at:year_at + 2], num[level_at]
+            if digit and level_digit != digit:
+                out.append(f"证书编号{num}第{level_at + 1}位等级码为{level_digit}，与所载等级“{m.level}”（应为{digit}）不符")
+            if issued and yy != f"{issued.year % 100:02d}":
+                out.append(f"证书编号{num}第{year_at + 1}-{year_at + 2}位年份{yy}与发证年份{issued.year}不符")
+            break
     issuer = m.certificate_issuer or ""
     if issuer:
         gov = any(s in issuer for s in data("issuers.yaml")["government"])
