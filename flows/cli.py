@@ -11,6 +11,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from flows.settings import crosscheck_engine_for
+
 
 def _die(msg: str, code: int = 2) -> int:
     print(f"dossier-screen: {msg}", file=sys.stderr)
@@ -52,6 +54,8 @@ def cmd_screen(args) -> int:
     if out == batch.resolve() or batch.resolve() in out.parents:
         return _die("输出目录不能位于批次目录之内（会被当作卷宗读取）")
     out.mkdir(parents=True, exist_ok=True)
+    if args.deployment:
+        return _screen_on_server(args, batch, out, as_of, intake)
 
     from flows.settings import RunSettings, prepare_prefect_environment
 
@@ -63,7 +67,7 @@ def cmd_screen(args) -> int:
         registry=str(Path(args.registry).resolve()) if args.registry else None,
         intake_date=intake,
         ocr_engine=args.engine,
-        crosscheck_engine=None if args.no_crosscheck else ("rapidocr" if args.engine == "tesseract" else "tesseract"),
+        crosscheck_engine=None if args.no_crosscheck else crosscheck_engine_for(args.engine),
         ocr_timeout=args.ocr_timeout,
         workers=args.workers,
         dask_address=args.dask_address,
@@ -72,11 +76,50 @@ def cmd_screen(args) -> int:
     from flows.runners import run_screen
 
     outcome = run_screen(settings)
-    summary = outcome["summary"]
+    _print_outcome(outcome["summary"], out)
+    return 0
+
+
+def _print_outcome(summary: list[dict], out: Path) -> None:
     counts: dict[str, int] = {}
     for row in summary:
         counts[row["recommendation"]] = counts.get(row["recommendation"], 0) + 1
     print(f"已筛查 {len(summary)} 份卷宗，结果在 {out}：" + "，".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _screen_on_server(args, batch: Path, out: Path, as_of: date, intake: str | None) -> int:
+    """Submit the batch to a deployment on a persistent Prefect server and wait for it."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return _die("--deployment 需要先设置 PREFECT_API_URL（持久化 Prefect 服务器的地址，如 http://127.0.0.1:4200/api）")
+    from flows.deployment import run_deployed
+
+    parameters = {
+        "batch_dir": str(batch.resolve()), "out_dir": str(out), "as_of": as_of.isoformat(),
+        "registry": str(Path(args.registry).resolve()) if args.registry else None, "intake_date": intake,
+        "engine": args.engine, "crosscheck": not args.no_crosscheck, "ocr_timeout": args.ocr_timeout,
+        "workers": args.workers, "dask_address": args.dask_address,
+    }
+    try:
+        state, summary = run_deployed(parameters, name=args.deployment)
+    except Exception as exc:  # server unreachable, deployment unknown
+        return _die(f"无法通过部署 {args.deployment} 运行：{type(exc).__name__}: {str(exc)[:300]}")
+    if state != "Completed":
+        return _die(f"服务器上的筛查运行未完成（状态：{state}），请查看 Prefect 服务器的运行日志")
+    _print_outcome(summary, out)
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    if not os.environ.get("PREFECT_API_URL"):
+        return _die("deploy 需要先设置 PREFECT_API_URL（持久化 Prefect 服务器的地址，如 http://127.0.0.1:4200/api）")
+    from flows.deployment import FLOW_NAME, deploy
+
+    try:
+        deployment_id = deploy(args.pool, args.name)
+    except Exception as exc:
+        return _die(f"无法创建部署：{type(exc).__name__}: {str(exc)[:300]}")
+    print(f"已创建部署 {FLOW_NAME}/{args.name}（{deployment_id}），工作池 {args.pool}；"
+          f"启动执行进程：prefect worker start --pool {args.pool}")
     return 0
 
 
@@ -129,7 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=0, help="并行数（默认：CPU 核数）")
     s.add_argument("--dask-address", help="已有 Dask 集群的地址（页面识别分发到该集群）")
     s.add_argument("--quiet", action="store_true")
+    s.add_argument("--deployment", help="在持久化 Prefect 服务器上通过该部署运行（需设置 PREFECT_API_URL，见 dossier-screen deploy）")
     s.set_defaults(func=cmd_screen)
+
+    dp = sub.add_parser("deploy", help="在持久化 Prefect 服务器上登记筛查部署（进程工作池）")
+    dp.add_argument("--pool", required=True, help="进程类型的工作池名称（prefect work-pool create NAME --type process）")
+    dp.add_argument("--name", default="dossier-screen")
+    dp.set_defaults(func=cmd_deploy)
 
     e = sub.add_parser("extract", help="读取单个文件")
     e.add_argument("file")

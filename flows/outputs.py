@@ -1,6 +1,7 @@
 """Judging one dossier and writing its outputs atomically; the batch summary."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -24,13 +25,50 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     judgement = judge(record, index, ruleset, as_of, registry_given)
     result = build_result(record, judgement, as_of=as_of, rule_set=ruleset.name, screened_at=screened_at)
     final = Path(settings.out_dir) / record.dossier_id
+    intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
+    stamp = _output_stamp(result, intake)
+    previous = _unchanged_outputs(settings, final, stamp)
+    if previous is not None:
+        return previous
     with atomic_dir(final) as tmp:
         page_images = export_page_images(record.pages, tmp)
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-        intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
         write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=intake)
         write_review(result, page_images, tmp / "review.html")
+    _stamp_path(settings, record.dossier_id).parent.mkdir(parents=True, exist_ok=True)
+    _stamp_path(settings, record.dossier_id).write_text(stamp, encoding="utf-8")
     return result
+
+
+OUTPUT_FILES = ("result.json", "worksheet.xlsx", "review.html")
+
+
+def _output_stamp(result: dict, intake) -> str:
+    """What a dossier's written outputs were made from: the result (less its time stamp),
+    the intake date the deadlines count from, and the report code."""
+    from flows.code_digest import code_digest
+
+    content = {k: v for k, v in result.items() if k != "screened_at"}
+    blob = json.dumps([content, str(intake), code_digest("reports")], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _stamp_path(settings: RunSettings, dossier_id: str) -> Path:
+    return settings.cache_dir / "outputs" / f"{dossier_id}.stamp"
+
+
+def _unchanged_outputs(settings: RunSettings, final: Path, stamp: str) -> dict | None:
+    """The previous result when the outputs on disk were made from exactly this result:
+    rewriting page images and workbooks that would come out the same costs most of a
+    cached re-run. Any doubt (a file missing, unreadable, another stamp) means rewrite."""
+    try:
+        if _stamp_path(settings, final.name).read_text(encoding="utf-8") != stamp:
+            return None
+        if not all((final / name).is_file() for name in OUTPUT_FILES):
+            return None
+        return json.loads((final / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def write_failed_dossier(dossier_id: str, exc: BaseException, settings: RunSettings, screened_at: str, rule_set: str) -> dict:
@@ -49,6 +87,7 @@ def write_failed_dossier(dossier_id: str, exc: BaseException, settings: RunSetti
                           recommendation="request_correction", recommendation_reason=reason)
     as_of = pipeline.parse_as_of(settings.as_of)
     result = build_result(record, judgement, as_of=as_of, rule_set=rule_set, screened_at=screened_at)
+    _stamp_path(settings, dossier_id).unlink(missing_ok=True)  # the outputs below replace any stamped ones
     with atomic_dir(Path(settings.out_dir) / dossier_id) as tmp:
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
         write_worksheet(result, {}, tmp / "worksheet.xlsx", intake_date=as_of)

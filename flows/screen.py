@@ -5,6 +5,7 @@ pass 2 indexes cross-dossier facts; pass 3 judges and writes every dossier's out
 """
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from extractors import page_memo
 from extractors.masking import mask_text
 from extractors.records import DossierRecord, FileReading
 from flows import pipeline
@@ -82,6 +84,10 @@ def screen_batch(settings: RunSettings) -> dict:
     from reports.atomic import recover
 
     recover(out_dir)  # a run killed mid-swap leaves .old / .tmp folders: put the last complete outputs back
+    # Seal finding, error levels, image fingerprints: memoised per page image, inside OUT_DIR
+    # (they describe personal documents), so a re-run or an added dossier redoes only new pages.
+    os.environ[page_memo.ENV] = str(settings.cache_dir / "pages")
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     as_of = pipeline.parse_as_of(settings.as_of)
     screened_at = datetime.now().astimezone().isoformat(timespec="seconds")
     sources = list_dossiers(Path(settings.batch_dir))

@@ -42,11 +42,18 @@ class RunSettings:
 
     def extraction_key(self) -> str:
         """What, besides a dossier's own bytes, decides its extraction result."""
-        parts = [CODE_VERSION, self.ocr_engine, str(self.crosscheck_engine), str(self.dpi)]
+        from flows.code_digest import code_digest
+
+        parts = [CODE_VERSION, code_digest("extractors", "flows/pipeline.py"), self.ocr_engine, str(self.crosscheck_engine), str(self.dpi)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def crosscheck_engine_for(engine: str) -> str:
+    """The engine that re-reads critical numbers: always the other one."""
+    return "rapidocr" if engine == "tesseract" else "tesseract"
 
 
 def prepare_prefect_environment(out_dir: Path) -> None:

@@ -90,3 +90,74 @@ def test_dask_runner_gives_the_same_results(one_dossier_batch, reference, tmp_pa
                               cwd=ROOT, env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _comparable(tmp_path / "out") == _comparable(reference)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "prefect server exited"
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise AssertionError("prefect server did not come up")
+
+
+def test_server_mode_with_process_worker_gives_the_same_results(one_dossier_batch, reference, tmp_path):
+    """A persistent `prefect server` on loopback, a process work pool, the deployment, a
+    worker: the run submitted with --deployment writes the same result as the local run."""
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    server_env = _env(tmp_path / "home") | {"PREFECT_HOME": str(tmp_path / "server-home"),
+                                            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    client_env = _env(tmp_path / "home") | {"PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "client-home")}
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    procs = []
+    try:
+        server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=server_env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        procs.append(server)
+        _wait_healthy(api, server, 180)
+        pool = subprocess.run([prefect, "work-pool", "create", "screening", "--type", "process"], env=client_env,
+                              capture_output=True, text=True, timeout=120)
+        assert pool.returncode == 0, pool.stderr[-2000:]
+        dep = subprocess.run([sys.executable, "-m", "flows.cli", "deploy", "--pool", "screening"], cwd=ROOT, env=client_env,
+                             capture_output=True, text=True, timeout=120)
+        assert dep.returncode == 0, dep.stderr[-2000:]
+        worker_log = tmp_path / "worker.log"
+        with open(worker_log, "wb") as log:
+            procs.append(subprocess.Popen([prefect, "worker", "start", "--pool", "screening"], env=client_env, cwd=tmp_path,
+                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        run = subprocess.run(_cmd(one_dossier_batch, tmp_path / "out", "--deployment", "dossier-screen"), cwd=ROOT,
+                             env=client_env, capture_output=True, text=True, timeout=900)
+        assert run.returncode == 0, run.stderr[-2000:] + worker_log.read_text(errors="replace")[-3000:]
+        assert _comparable(tmp_path / "out") == _comparable(reference)
+        # The worker ran the flow: its log names the screening subflow.
+        assert "screen-batch" in worker_log.read_text(errors="replace")
+    finally:
+        for proc in reversed(procs):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_deployment_mode_needs_a_server_url(one_dossier_batch, tmp_path):
+    run = subprocess.run(_cmd(one_dossier_batch, tmp_path / "out", "--deployment", "dossier-screen"), cwd=ROOT,
+                         env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "PREFECT_API_URL" in run.stderr and len(run.stderr.strip().splitlines()) == 1
