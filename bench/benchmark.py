@@ -1,18 +1,36 @@
-"""Screen a batch and print, per stage, pages, seconds, pages per second, peak memory, and
-the agreement with the generator's ground truth.
+"""Screen a batch and print what it cost and how right it was.
 
-    python -m bench.benchmark sample_dossiers/batch --truth sample_dossiers/batch_truth \
-        --registry sample_dossiers/registry.csv --as-of 2026-05-20 [--out DIR] [--rerun]
+    python -m bench.benchmark sample_dossiers/batch --truth sample_dossiers/batch_truth \\
+        --registry sample_dossiers/registry.csv --as-of 2026-05-20 \\
+        [--rerun] [--bare] [--add-one] [--scaling 1,8,32] [--out DIR]
+
+Every screening runs as its own `dossier-screen`-like process (with the temporary Prefect
+server it starts), so each wall time is what a user waits for. Printed:
+- per stage: pages, seconds, pages per second; peak memory;
+- `--rerun`: a second screening into the same folder, as a fraction of the first;
+- `--bare`: the same OCR'd pages read by the bare engines (tesseract CLI, RapidOCR) on the
+  same number of cores, and screening throughput as a ratio of each;
+- `--add-one`: the batch without its last dossier screened, then the last one added into
+  the same folder: the added dossier's cost as a fraction of screening the smaller batch;
+- `--scaling`: fresh screenings of the first 1, 8, 32 … dossiers (a batch that large comes
+  from `python -m sample_dossiers.generator --out DIR --count 32`);
+- with `--truth`: agreement with the generator's ground truth.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def peak_rss_mb() -> tuple[float, float]:
@@ -21,7 +39,98 @@ def peak_rss_mb() -> tuple[float, float]:
     return me, kids
 
 
+def _single_run(argv: list[str]) -> int:
+    """Child mode: one screening, its figures as JSON on the last line of stdout."""
+    batch, out, as_of, registry, engine, workers = argv
+    from flows.settings import RunSettings, prepare_prefect_environment
+
+    prepare_prefect_environment(Path(out))
+    from flows.runners import run_screen
+    from flows.settings import crosscheck_engine_for
+
+    settings = RunSettings(batch_dir=batch, out_dir=out, as_of=as_of, registry=registry or None, ocr_engine=engine,
+                           crosscheck_engine=crosscheck_engine_for(engine), workers=int(workers), progress=False)
+    outcome = run_screen(settings)
+    me, kids = peak_rss_mb()
+    print(json.dumps({"dossiers": outcome["dossiers"], "seconds": outcome["times"].seconds, "pages": outcome["times"].pages,
+                      "ocr_images": outcome["ocr_images"], "peak_mb": me, "peak_child_mb": kids}))
+    return 0
+
+
+def screen(batch: Path, out: Path, args) -> dict:
+    """One screening in a fresh process; adds the wall time the user waits."""
+    cmd = [sys.executable, "-m", "bench.benchmark", "--single-run", str(batch.resolve()), str(out.resolve()), args.as_of,
+           str(Path(args.registry).resolve()) if args.registry else "", args.engine, str(args.workers)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"screening failed: {proc.stderr[-2000:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data["wall"] = wall
+    return data
+
+
+def print_run(label: str, run: dict) -> None:
+    print(f"== {label}: {run['dossiers']} dossiers, {run['wall']:.1f} s wall "
+          f"(peak memory {run['peak_mb']:.0f} MB in the flow process, {run['peak_child_mb']:.0f} MB in its largest child)")
+    print(f"{'stage':12s} {'pages':>6s} {'seconds':>8s} {'pages/s':>8s}")
+    for stage, secs in run["seconds"].items():
+        pages = run["pages"].get(stage, 0)
+        rate = f"{pages / secs:.2f}" if pages and secs > 0 else "—"
+        print(f"{stage:12s} {pages:6d} {secs:8.1f} {rate:>8s}")
+    startup = run["wall"] - sum(run["seconds"].values())
+    print(f"{'(start-up)':12s} {'':6s} {startup:8.1f}    (process, Prefect's temporary server, batch listing)")
+
+
+def subset(batch: Path, names: list[str], dest: Path) -> Path:
+    """A batch folder holding copies of the named dossiers (copies: the originals are never touched)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        src = batch / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def dossier_names(batch: Path) -> list[str]:
+    return sorted(p.name for p in batch.iterdir() if p.is_dir() or p.suffix.lower() == ".zip")
+
+
+def _tesseract(path: str) -> None:
+    subprocess.run(["tesseract", path, "stdout", "-l", "chi_sim"], capture_output=True, timeout=600,
+                   env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+
+
+_RAPID = None
+
+
+def _rapidocr(path: str) -> None:
+    global _RAPID
+    if _RAPID is None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        _RAPID = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    _RAPID(path)
+
+
+def bare_engines(images: list[str], workers: int) -> dict[str, float]:
+    """Seconds for each bare engine to read the same page images on `workers` cores."""
+    out = {}
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:  # tesseract is a subprocess: threads suffice
+        list(pool.map(_tesseract, images))
+    out["tesseract"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_rapidocr, images, chunksize=4))
+    out["rapidocr"] = time.perf_counter() - t0
+    return out
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--single-run"]:
+        return _single_run(argv[1:])
     ap = argparse.ArgumentParser()
     ap.add_argument("batch")
     ap.add_argument("--truth")
@@ -29,44 +138,59 @@ def main(argv=None) -> int:
     ap.add_argument("--as-of", default="2026-05-20")
     ap.add_argument("--out")
     ap.add_argument("--engine", default="tesseract")
+    ap.add_argument("--workers", type=int, default=0, help="cores to use (default: all)")
     ap.add_argument("--rerun", action="store_true", help="screen a second time into the same folder (cached re-run)")
+    ap.add_argument("--bare", action="store_true", help="time the bare OCR engines over the same pages")
+    ap.add_argument("--add-one", action="store_true", help="screen all but the last dossier, then add the last one")
+    ap.add_argument("--scaling", help="comma-separated dossier counts, e.g. 1,8,32")
     args = ap.parse_args(argv)
+    cores = args.workers or os.cpu_count() or 2
+    batch = Path(args.batch)
+    work = Path(tempfile.mkdtemp(prefix="dossier-bench-"))
+    out = Path(args.out) if args.out else work / "out"
+    print(f"machine: {os.cpu_count()} cores, using {cores}; batch {batch} ({len(dossier_names(batch))} dossiers)")
 
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="dossier-bench-"))
-    from flows.settings import RunSettings, prepare_prefect_environment
-
-    prepare_prefect_environment(out.resolve())
-    from flows.runners import run_screen
-
-    settings = RunSettings(batch_dir=str(Path(args.batch).resolve()), out_dir=str(out.resolve()), as_of=args.as_of,
-                           registry=str(Path(args.registry).resolve()) if args.registry else None,
-                           ocr_engine=args.engine, progress=False)
-    runs = [("first run", None)] + ([("cached re-run", None)] if args.rerun else [])
-    walls = []
-    for label, _ in runs:
-        t0 = time.perf_counter()
-        outcome = run_screen(settings)
-        wall = time.perf_counter() - t0
-        walls.append(wall)
-        times = outcome["times"]
-        print(f"== {label}: {outcome['dossiers']} dossiers, {wall:.1f} s wall")
-        print(f"{'stage':12s} {'pages':>6s} {'seconds':>8s} {'pages/s':>8s}")
-        for stage, secs in times.seconds.items():
-            pages = times.pages.get(stage, 0)
-            rate = f"{pages / secs:.2f}" if pages and secs > 0 else "—"
-            print(f"{stage:12s} {pages:6d} {secs:8.1f} {rate:>8s}")
-    if len(walls) == 2:
-        print(f"cached re-run / first run: {walls[1] / walls[0]:.2%}")
-    me, kids = peak_rss_mb()
-    print(f"peak memory: this process {me:.0f} MB, largest child process {kids:.0f} MB")
-
+    first = screen(batch, out, args)
+    print_run("first run", first)
+    ocr_pages = len(first["ocr_images"])
+    if args.rerun:
+        again = screen(batch, out, args)
+        print_run("cached re-run", again)
+        print(f"cached re-run / first run: {again['wall'] / first['wall']:.1%}")
+    if args.bare and ocr_pages:
+        bare = bare_engines(first["ocr_images"], cores)
+        ours = ocr_pages / first["wall"]
+        print(f"== throughput over the {ocr_pages} pages the screening OCR'd, {cores} cores")
+        print(f"screening (whole run, every stage):  {ours:.2f} pages/s")
+        for engine, secs in bare.items():
+            rate = ocr_pages / secs
+            print(f"bare {engine:10s} ({secs:6.1f} s):      {rate:.2f} pages/s   screening / bare = {ours / rate:.0%}")
+    if args.add_one:
+        names = dossier_names(batch)
+        part = subset(batch, names[:-1], work / "add-one" / "batch")
+        base = screen(part, work / "add-one" / "out", args)
+        subset(batch, names[-1:], part)
+        added = screen(part, work / "add-one" / "out", args)
+        print(f"== adding one dossier: {len(names) - 1} dossiers screened in {base['wall']:.1f} s; "
+              f"adding {names[-1]} then took {added['wall']:.1f} s = {added['wall'] / base['wall']:.1%} of that run")
+    if args.scaling:
+        names = dossier_names(batch)
+        print("== scaling: fresh screenings of the first N dossiers")
+        print(f"{'dossiers':>8s} {'pages':>6s} {'seconds':>8s} {'pages/s':>8s} {'s/dossier':>9s}")
+        for n in (int(x) for x in args.scaling.split(",")):
+            if n > len(names):
+                print(f"{n:8d}  skipped: the batch has only {len(names)} dossiers")
+                continue
+            run = screen(subset(batch, names[:n], work / f"scale-{n}" / "batch"), work / f"scale-{n}" / "out", args)
+            pages = run["pages"].get("read", 0)
+            print(f"{n:8d} {pages:6d} {run['wall']:8.1f} {pages / run['wall']:8.2f} {run['wall'] / n:9.1f}")
+            shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     if args.truth:
         from bench.evaluate import agreement, format_agreement, load_results, load_truth
 
         print("== agreement with ground truth")
         print(format_agreement(agreement(load_results(out), load_truth(Path(args.truth)))))
-    if not args.out:
-        shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -136,6 +136,7 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1c: OCR every page that needs it, across all dossiers at once.
         t0 = time.perf_counter()
         jobs = [j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)]
+        ocr_images = [j.image_path for j in jobs]
         progress.stage("文字识别", len(jobs), unit="页")
         pages_by_key = {(did, f.file, p.page): p for did, fs in files_of.items() for f in fs for p in f.pages}
         ocr_futures = {ocr_page_task.submit(j, settings.ocr_engine, settings.ocr_timeout, str(settings.cache_dir / "ocr")): j for j in jobs}
@@ -164,7 +165,7 @@ def screen_batch(settings: RunSettings) -> dict:
                 logger.warning("抽取卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
                 records[did] = _failed_record(did, exc)
             progress.advance()
-        times.add("extract", time.perf_counter() - t0, sum(len(r.pages) for r in records.values()))
+        times.add("extract", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
 
         # Pass 2: the batch index (people, accounts, image hashes, registry).
         t0 = time.perf_counter()
@@ -205,7 +206,8 @@ def screen_batch(settings: RunSettings) -> dict:
     summary = write_batch_outputs([results[d] for d in sorted(results)], out_dir, registry_errors)
     times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
-    return {"summary": summary, "times": times, "dossiers": len(sources), "registry_errors": registry_errors}
+    return {"summary": summary, "times": times, "dossiers": len(sources), "registry_errors": registry_errors,
+            "ocr_images": ocr_images}
 
 
 def _publish_artifact(summary: list[dict]) -> None:

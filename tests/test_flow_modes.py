@@ -147,6 +147,16 @@ def test_server_mode_with_process_worker_gives_the_same_results(one_dossier_batc
         assert _comparable(tmp_path / "out") == _comparable(reference)
         # The worker ran the flow: its log names the screening subflow.
         assert "screen-batch" in worker_log.read_text(errors="replace")
+        # The server's database (logs, artifacts, run parameters), the client's and the
+        # worker's homes and the worker log live outside OUT_DIR: no ID number in them.
+        ids = {m["id_number"] for m in _comparable(reference)["members"] if m.get("id_number")}
+        assert ids
+        outside = [p for d in (tmp_path / "server-home", tmp_path / "client-home", tmp_path / "home") if d.exists()
+                   for p in d.rglob("*") if p.is_file()] + [worker_log]
+        for path in outside:
+            data = path.read_bytes()
+            leaked = [i[-4:] for i in ids if i.encode() in data]
+            assert not leaked, f"ID numbers ending {leaked} found in {path}"
     finally:
         for proc in reversed(procs):
             try:
@@ -161,3 +171,28 @@ def test_deployment_mode_needs_a_server_url(one_dossier_batch, tmp_path):
                          env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert "PREFECT_API_URL" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_hanging_ocr_call_is_cut_off_and_reported(one_dossier_batch, tmp_path):
+    """Tesseract that never answers (a wedged page): every page is cut off at the time limit,
+    the dossier's result says which pages were not read, and the run still completes."""
+    real = shutil.which("tesseract")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    wrapper = fake_bin / "tesseract"
+    # Answers the start-up checks, hangs on every page.
+    wrapper.write_text(f"""#!/bin/sh
+case "$1" in --list-langs|--version) exec "{real}" "$@";; esac
+exec sleep 600
+""")
+    wrapper.chmod(0o755)
+    env = _env(tmp_path / "home") | {"PATH": f"{fake_bin}:{os.environ['PATH']}"}
+    t0 = time.monotonic()
+    proc = subprocess.run(_cmd(one_dossier_batch, tmp_path / "out", "--ocr-timeout", "3"), cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads((tmp_path / "out" / DOSSIER / "result.json").read_text(encoding="utf-8"))
+    scanned = [d for d in result["documents"] if d["text_source"] == "ocr"]
+    assert scanned and all(d["error"] and "超时" in d["error"] for d in scanned), result["documents"]
+    # The pages were cut off, not waited for (the hang lasts 600 s a call).
+    assert time.monotonic() - t0 < 400
