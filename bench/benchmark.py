@@ -186,10 +186,13 @@ def main(argv=None) -> int:
             print(f"{n:8d} {pages:6d} {run['wall']:8.1f} {pages / run['wall']:8.2f} {run['wall'] / n:9.1f}")
             shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     if args.truth:
-        from bench.evaluate import agreement, format_agreement, load_results, load_truth
+        from bench.evaluate import agreement, extraction_table, format_agreement, format_table, load_results, load_truth
 
+        results, truth = load_results(out), load_truth(Path(args.truth))
         print("== agreement with ground truth")
-        print(format_agreement(agreement(load_results(out), load_truth(Path(args.truth)))))
+        print(format_agreement(agreement(results, truth)))
+        print("== fields by document type and page condition; identifiers per occurrence")
+        print(format_table(extraction_table(results, truth)))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -170,3 +170,161 @@ def format_agreement(a: dict) -> str:
         for m in a["check_mismatches"][:40]:
             lines.append(f"  {m}")
     return "\n".join(lines)
+
+
+# --- field agreement per source document and page condition -------------------------------
+#
+# The truth lists every value each document prints (``fields``: file, page, doc_type,
+# field, value, condition). result.json keeps, per dossier-level value, the reading of
+# every document that states it (``provenance[field]``, each with file and page). So each
+# printed value is scored against what the screening read from that very document.
+
+# Page conditions as the acceptance criteria group them.
+CONDITION_CLASS = {"docx": "text_layer", "text_layer": "text_layer", "clean_scan": "clean_scan",
+                   "sealed": "clean_scan", "photo": "clean_scan", "degraded_scan": "degraded_scan"}
+IDENTIFIER_FIELDS = ("id_number", "uscc", "certificate_number", "account_number")
+
+# (doc type, truth field) -> (result.json group, provenance key). Values a document prints
+# that result.json does not carry (the card's address, the licence's capital) are not scored.
+_MEMBER_KEYS = ("name", "id_number", "sex", "birth_date", "occupation", "level", "certificate_number",
+                "certificate_issue_date", "certificate_issuer", "contract_end")
+_SLOTS: dict[tuple[str, str], tuple[str, str]] = {
+    **{("business_licence", f): ("applicant", f) for f in
+       ("uscc", "legal_representative", "address", "registration_authority", "established")},
+    ("business_licence", "unit_name"): ("applicant", "name"),
+    ("application_form", "unit_name"): ("applicant", "name"),
+    ("application_form", "uscc"): ("applicant", "uscc"),
+    ("application_form", "address"): ("applicant", "address"),
+    ("application_report", "unit_name"): ("applicant", "name"),
+    ("labour_contract", "unit_name"): ("applicant", "name"),
+    ("labour_contract", "uscc"): ("applicant", "uscc"),
+    ("bank_account", "legal_representative"): ("applicant", "legal_representative"),
+    **{("bank_account", f): ("bank_account", f) for f in BANK_FIELDS},
+    **{(t, f): ("members", f) for t in ("id_card", "qualification_certificate", "labour_contract",
+                                        "application_form") for f in _MEMBER_KEYS},
+}
+
+
+def _canonical(field: str, value):
+    """The truth's printed value in the form result.json states it."""
+    from extractors import normalize as nz
+
+    if value is None:
+        return None
+    text = str(value)
+    if field in ("birth_date", "established", "certificate_issue_date", "contract_end"):
+        if nz._OPEN_ENDED.search(text):
+            return "open_ended"
+        return nz.parse_date(text) or text
+    if field == "level":
+        return nz.normalize_level(text) or text
+    if field in IDENTIFIER_FIELDS or field in ("basic_account_licence_no",):
+        return re.sub(r"[\s\-]", "", text).upper()
+    return _norm(text)
+
+
+def _readings(result: dict, group: str, key: str, file: str, pages: set[int]) -> list:
+    """What result.json read for (group, key) from the given pages of one file."""
+    blocks = result.get("members", []) if group == "members" else [result.get(group) or {}]
+    got = []
+    for block in blocks:
+        provs = (block.get("provenance") or {}).get(key, [])
+        if key == "contract_end":
+            # an open-ended contract states no end: its reading is contract_open_ended
+            provs = provs + [dict(p, value="open_ended") for p in
+                             (block.get("provenance") or {}).get("contract_open_ended", [])
+                             if p.get("value") == "true"]
+        for p in provs:
+            if p.get("file") == file and p.get("page") in pages:
+                got.append(p.get("value"))
+    return got
+
+
+def field_occurrences(result: dict, truth: dict) -> list[dict]:
+    """One row per value the truth says a document prints and result.json can carry:
+    doc_type, condition (raw and class), field, ok (the screening read that value from
+    that document). Pure; the values themselves are not returned (personal data)."""
+    doc_pages: dict[tuple[str, int], set[int]] = {}
+    for d in result.get("documents", []):
+        for p in d.get("pages", []):
+            doc_pages[(d["file"], p)] = set(d.get("pages", []))
+    rows = []
+    for f in truth.get("fields", []):
+        slot = _SLOTS.get((f["doc_type"], f["field"]))
+        if slot is None or f.get("value") in (None, ""):
+            continue
+        group, key = slot
+        pages = doc_pages.get((f["file"], f["page"]), {f["page"]})
+        want = _canonical(key, f["value"])
+        got = [_canonical(key, v) for v in _readings(result, group, key, f["file"], pages)]
+        rows.append({"doc_type": f["doc_type"], "condition": f.get("condition") or "unknown",
+                     "condition_class": CONDITION_CLASS.get(f.get("condition"), f.get("condition") or "unknown"),
+                     "field": f["field"], "ok": want in got, "read": bool(got)})
+    return rows
+
+
+def _pct(ok: int, total: int) -> str:
+    return f"{100 * ok / total:.1f}%" if total else "—"
+
+
+def extraction_table(results: dict[str, dict], truth: dict[str, dict]) -> list[list[str]]:
+    """The issue-4 acceptance figures as printable rows (first row is the header):
+    field exact match per source document type and page condition class, per condition
+    class overall, identifier fields per occurrence, page classification per type, and
+    member recall on clean dossiers (truth without flags). Pure; no personal data."""
+    occ = [dict(o, dossier=did) for did, want in truth.items() if did in results
+           for o in field_occurrences(results[did], want)]
+    classes = ("text_layer", "clean_scan", "degraded_scan")
+    rows: list[list[str]] = [["section", "key", *classes, "all"]]
+
+    def cells(items: list[dict]) -> list[str]:
+        out = []
+        for c in classes:
+            sel = [o for o in items if o["condition_class"] == c]
+            out.append(f"{sum(o['ok'] for o in sel)}/{len(sel)} {_pct(sum(o['ok'] for o in sel), len(sel))}"
+                       if sel else "—")
+        out.append(f"{sum(o['ok'] for o in items)}/{len(items)} {_pct(sum(o['ok'] for o in items), len(items))}")
+        return out
+
+    for doc_type in sorted({o["doc_type"] for o in occ}):
+        rows.append(["fields by document", doc_type, *cells([o for o in occ if o["doc_type"] == doc_type])])
+    rows.append(["fields by document", "ALL", *cells(occ)])
+    for name in IDENTIFIER_FIELDS:
+        rows.append(["identifiers", name, *cells([o for o in occ if o["field"] == name])])
+    doc_ok: Counter = Counter()
+    doc_all: Counter = Counter()
+    found = total = 0
+    for did, want in truth.items():
+        got = results.get(did)
+        if got is None:
+            continue
+        got_types = {(d["file"], p): d["type"] for d in got.get("documents", []) for p in d.get("pages", [])}
+        for d in want.get("documents", []):
+            for p in d.get("pages", []):
+                doc_all[d["type"]] += 1
+                doc_ok[d["type"]] += got_types.get((d["file"], p)) == d["type"]
+        if not want.get("flags"):
+            c = field_scores(got, want)
+            found += c["ok:members.found"]
+            total += c["all:members.found"]
+    for t in sorted(doc_all):
+        rows.append(["document type by page", t, "", "", "", f"{doc_ok[t]}/{doc_all[t]} {_pct(doc_ok[t], doc_all[t])}"])
+    ok_all, n_all = sum(doc_ok.values()), sum(doc_all.values())
+    rows.append(["document type by page", "ALL", "", "", "", f"{ok_all}/{n_all} {_pct(ok_all, n_all)}"])
+    rows.append(["member recall", "clean dossiers", "", "", "", f"{found}/{total} {_pct(found, total)}"])
+    return rows
+
+
+def format_table(rows: list[list[str]]) -> str:
+    """Rows of ``extraction_table`` as aligned text."""
+    if not rows:
+        return ""
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def field_misses(results: dict[str, dict], truth: dict[str, dict]) -> list[tuple[str, str, str, str]]:
+    """(dossier, doc_type, condition, field) of every value not read from its document:
+    where to look next. No values (personal data)."""
+    return [(did, o["doc_type"], o["condition"], o["field"]) for did, want in truth.items() if did in results
+            for o in field_occurrences(results[did], want) if not o["ok"]]

@@ -5,8 +5,13 @@ Patterns are data: ``data/fields/<doc_type>.yaml`` lists per field its label var
 parsed and normalised), optional regex ``patterns`` and an ``anywhere`` entity fallback for
 labels lost to OCR, and ``enum`` cues for values stated by wording (certificate system,
 basic account, open-ended contract). A value is looked for after its label on the same
-line (up to the next label or table cell), then on the next line. Values not found are
-absent, never guessed; ``derive`` fills a field from another one with engine ``derived``.
+line (up to the next label or table cell), then on a line of its own beside the label on
+the same printed row (two-column layouts OCR splits into lines, value above or below the
+label), then on the next line; ``pair_patterns`` find a value by the line next to it.
+Identifiers read with one stray character are repaired only where a check character
+makes the repair unique (USCC, resident ID). Values not found are absent, never guessed;
+``derive`` fills a field from another one with engine ``derived``, only on documents that
+print the field (``if_labelled`` / ``if_value``).
 
 Field names per document type (the keys of ``Document.fields``):
 - id_card: name, sex, ethnicity, birth_date, address, id_number, id_issuer, id_valid_from, id_valid_until
@@ -38,8 +43,13 @@ _SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+|\s+(?=[\u4e00-\u9ff
 _PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(?:·[\u4e00-\u9fff]{1,12})?")
 _B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"  # a code is never part of a longer one
 _ID_IN = re.compile(_B + r"[0-9OlISB]{6}\s?[0-9OlISB]{8}\s?[0-9OlISB]{3}[0-9OlISBXx×]" + _E)
+_ID_LONG = re.compile(_B + r"[0-9]{18}[0-9Xx]" + _E)
 _USCC_IN = re.compile(_B + r"[0-9A-Za-z]{18}" + _E)
+_USCC_LONG = re.compile(_B + r"[0-9A-Za-z]{19}" + _E)
 _CERT_IN = re.compile(_B + r"(?:[SY5]\s?(?:[0-9OlI]\s?){18}[0-9OlI]|(?:[0-9OlI]\s?){15}[0-9OlI])" + _E)
+# A skill-level number (S/Y + 19 digits) with one stray mark OCR added before it (3S…) or
+# after its letter (Yo…): the letter and its 19 digits are unambiguous.
+_CERT_LOOSE = re.compile(r"(?<![A-Za-z])[0-9]?([SY])[o°'`.]?((?:[0-9OlI]){19})(?![0-9A-Za-z])")
 _ACCOUNT_IN = re.compile(r"[0-9](?:[ \-]?[0-9OlI]){9,29}")
 _LICENCE_IN = re.compile(r"[JL1]\s?(?:[0-9OlI]\s?){12}[0-9OlI]")
 _PHONE_IN = re.compile(r"(?:\d[\d\-]{6,14}\d)")
@@ -60,10 +70,38 @@ class _Hit:
 
 def _text(v: str) -> str | None:
     v = _LEAD.sub("", v)
+    if v.startswith("("):
+        # a remark in parentheses (（职业技能鉴定指导中心）) qualifies a value printed on
+        # another line; it is never the value itself
+        return None
     v = re.split(r"\s*\|\s*|\s{2,}", v, maxsplit=1)[0]
     v = nz.fix_ocr_words(v).strip(_SEP + "。")
     # the canonical spelling every reader produces (（） in Chinese context)
     return _SPACE_NEAR_CJK.sub("", clean_line(v)) or None
+
+
+def _id(v: str) -> str | None:
+    m = _ID_IN.search(v)
+    if m:
+        return nz.compact_identifier(m.group(0), "id")
+    m = _ID_LONG.search(v)
+    return nz.repair_id(m.group(0)) if m else None
+
+
+def _uscc(v: str) -> str | None:
+    m = _USCC_IN.search(v)
+    if m:
+        return nz.compact_identifier(m.group(0), "uscc")
+    m = _USCC_LONG.search(v)
+    return nz.repair_uscc(m.group(0)) if m else None
+
+
+def _cert(v: str) -> str | None:
+    m = _CERT_IN.search(v)
+    if m:
+        return nz.compact_identifier(m.group(0), "cert")
+    m = _CERT_LOOSE.search(v)
+    return nz.compact_identifier(m.group(1) + m.group(2), "cert") if m else None
 
 
 def _search_compact(rx: re.Pattern, kind: str):
@@ -78,7 +116,8 @@ _NOT_NAMES = {"姓名", "性别", "民族", "出生", "住址", "签字", "签�
 
 
 def _person(v: str) -> str | None:
-    m = _PERSON.match(_LEAD.sub("", v).replace(" ", ""))
+    # tesseract reads the wide blank's quote mark (”) as 了, never a surname
+    m = _PERSON.match(_LEAD.sub("", v).replace(" ", "").lstrip("了"))
     if not m or len(m.group(0)) < 2 or any(m.group(0).startswith(w) for w in _NOT_NAMES):
         return None
     return m.group(0)
@@ -115,9 +154,9 @@ KINDS = {
     "phone": _phone,
     "number": _number,
     "digits": _digits,
-    "id": _search_compact(_ID_IN, "id"),
-    "uscc": _search_compact(_USCC_IN, "uscc"),
-    "cert": _search_compact(_CERT_IN, "cert"),
+    "id": _id,
+    "uscc": _uscc,
+    "cert": _cert,
     "account": _search_compact(_ACCOUNT_IN, "account"),
     "licence": _search_compact(_LICENCE_IN, "licence"),
 }
@@ -194,6 +233,25 @@ def _line_head(reader: _PageReader, li: int) -> str | None:
     return head if head.strip(_SEP) else None
 
 
+def _row_mate(reader: _PageReader, li: int) -> int | None:
+    """A neighbouring line without labels on the same printed row as line ``li``, to its
+    right (vertical overlap of at least half the lower line's height); None without one."""
+    box = reader.lines[li].bbox
+    if not box:
+        return None
+    best, best_x = None, None
+    for other in range(max(0, li - 2), min(len(reader.lines), li + 3)):
+        ob = reader.lines[other].bbox
+        if other == li or not ob or reader.labels_on(other):
+            continue
+        overlap = min(box[3], ob[3]) - max(box[1], ob[1])
+        if overlap < 0.5 * min(box[3] - box[1], ob[3] - ob[1]) or ob[0] < box[2] - 0.005:
+            continue
+        if best_x is None or ob[0] < best_x:
+            best, best_x = other, ob[0]
+    return best
+
+
 def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tuple[str, list[int]]]:
     found = []
     for hit in (h for h in reader.labels if h.field == name):
@@ -205,6 +263,14 @@ def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tupl
         # its line or after a separator), not for a word inside a sentence (调整乙方工作岗位。)
         before = reader.texts[hit.line][:hit.start]
         standalone = not before.strip() or before.rstrip()[-1] in _SEP + ")|"
+        if value is None and standalone and not rest.strip(_SEP):
+            # OCR returns a value printed to the right of its label as a line of its own,
+            # before or after the label's line depending on which sits a pixel higher
+            mate = _row_mate(reader, hit.line)
+            if mate is not None:
+                value = parse(reader.texts[mate])
+                if value is not None:
+                    used = [mate, hit.line] if mate < hit.line else [hit.line, mate]
         if value is None and standalone and nxt < len(reader.texts):
             head = _line_head(reader, nxt)
             if head is not None:
@@ -245,6 +311,24 @@ def _from_patterns(reader: _PageReader, spec: dict, parse) -> list[tuple[str, li
                         found.append((value, list(range(li, li + span))))
             if found:
                 return found
+    return found
+
+
+def _from_pairs(reader: _PageReader, spec: dict, parse) -> list[tuple[str, list[int]]]:
+    """``pair_patterns``: regexes over two consecutive lines joined by a newline, for a value
+    known by the line it stands above or below (a lone name above the 男/女 民族 line)."""
+    found = []
+    for rx in spec.get("pair_patterns", []):
+        crx = re.compile(nfkc(rx), re.M)
+        for li in range(len(reader.texts) - 1):
+            m = crx.search(reader.texts[li] + "\n" + reader.texts[li + 1])
+            if m:
+                value = parse(m.group("v"))
+                if value is not None:
+                    at = li if m.start("v") <= len(reader.texts[li]) else li + 1
+                    found.append((value, [at]))
+        if found:
+            return found
     return found
 
 
@@ -300,6 +384,19 @@ def _range_text(v: str) -> str | None:
     return v if start or end or open_ended else None
 
 
+def _prints(rule: dict, target: str, reader: _PageReader, result: dict) -> bool:
+    """Whether the document prints ``target`` at all, so a derived value stands for a
+    printed one OCR lost (a 技能等级证书 has no 性别: it gets none). Without conditions:
+    always. ``if_labelled``: the field's label was read; ``if_value``: another field states
+    the document kind that prints it (职业资格证书)."""
+    conditions = []
+    if rule.get("if_labelled"):
+        conditions.append(any(h.field == target for h in reader.labels))
+    for name, value in (rule.get("if_value") or {}).items():
+        conditions.append(any(fv.value == value for fv in result.get(name, [])))
+    return not conditions or any(conditions)
+
+
 def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
     """All fields of one page of a document of ``doc_type``."""
     spec_all = field_spec(doc_type)
@@ -321,6 +418,8 @@ def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
         hits = _from_labels(reader, name, spec, parse)
         if not hits and spec.get("patterns"):
             hits = _from_patterns(reader, spec, parse)
+        if not hits and spec.get("pair_patterns"):
+            hits = _from_pairs(reader, spec, parse)
         if not hits and spec.get("anywhere"):
             hits = _from_anywhere(reader, spec, parse)
         if kind == "date_range":
@@ -332,6 +431,8 @@ def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
     for target, rule in (spec_all.get("derive") or {}).items():
         func, source = DERIVATIONS[rule["from"]], rule["source"]
         if target in result or source not in result:
+            continue
+        if not _prints(rule, target, reader, result):
             continue
         src = result[source][0]
         value = func(src.value)

@@ -82,7 +82,8 @@ def normalize_name(s: str | None) -> str | None:
 # --- numbers in Chinese ------------------------------------------------------------
 
 _CN_DIGITS = {
-    "〇": 0, "零": 0, "○": 0, "O": 0, "o": 0, "0": 0,
+    # @ and o/O are what OCR makes of the round 〇 in dates printed in Chinese numerals
+    "〇": 0, "零": 0, "○": 0, "O": 0, "o": 0, "0": 0, "@": 0,
     "一": 1, "壹": 1, "幺": 1, "1": 1,
     "二": 2, "贰": 2, "貳": 2, "两": 2, "2": 2,
     "三": 3, "叁": 3, "參": 3, "3": 3,
@@ -127,9 +128,11 @@ def cn_to_int(s: str) -> int | None:
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1",
                                    "|": "1", "i": "1", "S": "5", "s": "5", "B": "8", "Z": "2",
                                    "z": "2", "G": "6", "b": "6", "g": "9", "q": "9"})
-_CN_NUM = "〇零○O一二三四五六七八九十两"
-_DATE_CN = re.compile(rf"([{_CN_NUM}][{_CN_NUM}\s]{{3,8}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月\s*([{_CN_NUM}]{{1,3}})\s*[日号]?")
-_ZERO_PAIR = re.compile(r"[〇零○O]{2}")
+_CN_NUM = "〇零○Oo@一二三四五六七八九十两"
+_DATE_CN = re.compile(rf"([{_CN_NUM}][{_CN_NUM}\s]{{3,10}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月\s*([{_CN_NUM}]{{1,3}})\s*[日号]?")
+_ZERO_PAIR = re.compile(r"[〇零○Oo@]{2}")
+# tesseract reads the round 〇 as "GO" between Chinese numerals (二 GO 二四年)
+_CN_ZERO_GO = re.compile(r"(?<=[〇零○O一二三四五六七八九\s])G[O0o](?=\s*[〇零○O一二三四五六七八九年])")
 
 
 def _cn_year(s: str) -> int | None:
@@ -144,8 +147,12 @@ _MONTH = re.compile(r"(?<!\d)(\d{4})\s*(?:年|[.\-/])\s*(\d{1,2})\s*月?(?![\d.\
 
 
 def _fix_digits(s: str) -> str:
-    # 了 for 7 only where a month number must stand (年了月): it is a common word elsewhere
-    s = re.sub(r"(?<=年)\s*了\s*(?=月)", "7", s)
+    # 了 for 7 only where a month or day number must stand (年了月, 月了日): it is a common
+    # word elsewhere; a stray mark between 月 and the day (月:1日) is dropped
+    # (same length, so offsets into the text still hold)
+    s = re.sub(r"(?<=年)(\s*)了(?=\s*月)", r"\g<1>7", s)
+    s = re.sub(r"(?<=月)(\s*)了(?=\s*日)", r"\g<1>7", s)
+    s = re.sub(r"(?<=\d月)(\s*)[:;,.'`](?=\s*\d{1,2}\s*日)", r"\g<1> ", s)
     # Only runs of digits and look-alikes next to date separators are touched.
     return re.sub(r"[0-9OoDQlIi|SsBZzGbgq]{1,8}(?=\s*[年月日.\-/]|$)",
                   lambda m: m.group(0).translate(_DIGIT_LOOKALIKES) if re.search(r"\d", m.group(0)) else m.group(0),
@@ -163,7 +170,7 @@ def find_dates(s: str | None) -> list[tuple[int, int, str]]:
     """Every date in ``s``: (start, end, ISO) in reading order."""
     if not s:
         return []
-    s = unicodedata.normalize("NFKC", s)
+    s = _CN_ZERO_GO.sub("〇 ", unicodedata.normalize("NFKC", s))  # same length: offsets hold
     fixed = _fix_digits(s)
     hits: list[tuple[int, int, str]] = []
     for m in _DATE_CN.finditer(s):
@@ -213,11 +220,27 @@ def parse_date_range(s: str | None) -> tuple[str | None, str | None, bool]:
     ``2015.06.01-长期`` or ``无固定期限``."""
     if not s:
         return None, None, False
-    dates = [iso for _, _, iso in find_dates(s)]
+    hits = find_dates(s)
+    dates = [iso for _, _, iso in hits]
     open_ended = bool(_OPEN_ENDED.search(s))
+    if len(hits) == 1 and not open_ended and _ends_range(s[:hits[0][0]]):
+        # the start was lost to OCR (2024年7月 ] 日起至2027年6月30日止): the one date
+        # read is the end, never to be taken for the start
+        return None, dates[0], False
     start = dates[0] if dates else None
     end = dates[1] if len(dates) > 1 and not open_ended else None
     return start, end, open_ended
+
+
+_RANGE_TO_WORD = re.compile(r"(?:至|到|止于)\s*$")
+_RANGE_TO_DASH = re.compile(r"[\d年月日\]\[|]\s*[~～—–-]\s*$")
+
+
+def _ends_range(before: str) -> bool:
+    """The date follows 至 (until), or a dash after a start that could not be read: it
+    closes the range."""
+    before = unicodedata.normalize("NFKC", before).rstrip()
+    return bool(_RANGE_TO_WORD.search(before) or _RANGE_TO_DASH.search(before))
 
 
 # --- levels --------------------------------------------------------------------------
@@ -313,6 +336,51 @@ def compact_identifier(s: str | None, kind: str | None = None) -> str | None:
             return "J" + _digits_only(up[1:])
         return up
     return raw.upper()
+
+
+def repair_id(s: str | None) -> str | None:
+    """A resident ID read with one character too many at its edge (a stray mark beside the
+    number read as a digit): the number that dropping the first or the last character leaves
+    with a valid GB 11643 check character and birth date, when exactly one does; ``None``
+    otherwise. (Inner positions are not tried: MOD 11-2 alone would let one in eleven
+    wrong deletions pass.) An 18-character number is never touched, so a wrong check
+    character is still reported."""
+    raw = re.sub(r"\s", "", unicodedata.normalize("NFKC", s or ""))
+    if len(raw) != 19:
+        return None
+    found = set()
+    for pos in (0, len(raw) - 1):
+        cand = compact_identifier(raw[:pos] + raw[pos + 1:], "id")
+        if cand and _gb11643_ok(cand):
+            found.add(cand)
+    return found.pop() if len(found) == 1 else None
+
+
+def _gb11643_ok(id18: str) -> bool:
+    """ISO 7064 MOD 11-2 check character and a birth date that exists (region not judged:
+    members come from anywhere and keep old codes)."""
+    if not re.fullmatch(r"\d{17}[\dX]", id18) or not birth_from_id(id18):
+        return False
+    total = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(id18[:17]))
+    return "10X98765432"[total % 11] == id18[17]
+
+
+def repair_uscc(s: str | None) -> str | None:
+    """A USCC read with one character too many (OCR splits a stroke into an extra I, O, T):
+    the code that deleting one character leaves with a valid GB 32100 check character, when
+    exactly one such code exists; ``None`` otherwise. An 18-character code is never touched,
+    so a code printed with a wrong check character is still reported as invalid."""
+    from stdnum.cn import uscc
+
+    raw = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", s or ""))
+    if len(raw) != 19 or not raw.isalnum():
+        return None
+    found = set()
+    for pos in range(2, len(raw)):  # the two leading type characters are never extra
+        cand = compact_identifier(raw[:pos] + raw[pos + 1:], "uscc")
+        if cand and uscc.is_valid(cand):
+            found.add(cand)
+    return found.pop() if len(found) == 1 else None
 
 
 def birth_from_id(id18: str | None) -> str | None:

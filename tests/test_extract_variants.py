@@ -1,0 +1,260 @@
+"""Layouts and OCR breaks neither generated batch uses, built from the document layouts in
+policy/DOCUMENTS.md: values printed right of their labels but read as lines of their own
+(above or below the label), labels OCR garbled, dates with misread 〇, a term whose start
+was lost, a USCC read with one character too many, parenthesised remarks before a value;
+and the benchmark's per-document agreement table."""
+from __future__ import annotations
+
+from stdnum.cn import uscc as std_uscc
+
+from bench import evaluate as ev
+from extractors import normalize as nz
+from extractors.classify import classify_pages, score_page
+from extractors.fields import extract_fields
+from extractors.records import Document, Page, TextLine
+
+
+def _page(lines, file="材料.pdf"):
+    """Lines given as text (stacked top to bottom) or (text, bbox)."""
+    out = []
+    for i, ln in enumerate(lines):
+        text, box = (ln, (0.1, 0.04 * i, 0.9, 0.04 * i + 0.03)) if isinstance(ln, str) else ln
+        out.append(TextLine(text, box, 0.8, "tesseract"))
+    return Page(file=file, page=1, lines=out)
+
+
+def _fields(doc_type, lines):
+    page = _page(lines)
+    doc = extract_fields(Document(page.file, [1], doc_type), [page])
+    return {k: [v.value for v in vs] for k, vs in doc.fields.items()}, doc
+
+
+# --- dates ----------------------------------------------------------------------------
+
+def test_term_with_unreadable_start_keeps_its_end_as_end():
+    assert nz.parse_date_range("期限自2021年3月 ] 日起至2029年12月31日止") == (None, "2029-12-31", False)
+    assert nz.parse_date_range("有效期至2031年5月1日") == (None, "2031-05-01", False)
+    assert nz.parse_date_range("2016.03.04 - 2036.03.04") == ("2016-03-04", "2036-03-04", False)
+    # a start alone stays a start
+    assert nz.parse_date_range("2016.03.04-") == ("2016-03-04", None, False)
+
+
+def test_chinese_numeral_dates_with_misread_zero():
+    assert nz.parse_date("二 @ 一七年三月五日") == "2017-03-05"
+    assert nz.parse_date("发证日期 二 GO 一九年十二月一日") == "2019-12-01"
+    assert nz.parse_date("二 O 〇 GO 八年一月九日") == "2008-01-09"  # 〇 read twice, once as GO
+
+
+def test_contract_term_with_lost_start_day_gives_end_only():
+    fields, _ = _fields("labour_contract", [
+        "聘用合同", "甲方(聘用单位):佛山市高明区顺景陶瓷有限公司", "乙方(受聘人员):梁子聪",
+        "身份证号码:440608199102150418",
+        "第二条 本合同为固定期限合同,期限自2022年5月 | 日起至2030年4月30日止。"])
+    assert fields["contract_end"] == ["2030-04-30"]
+    assert "contract_start" not in fields
+
+
+# --- identifiers ------------------------------------------------------------------------
+
+def _valid_uscc(body: str) -> str:
+    return body + std_uscc.calc_check_digit(body)
+
+
+def test_uscc_read_with_one_extra_character_is_repaired_uniquely():
+    code = _valid_uscc("91440608MA55R7QX3")
+    assert std_uscc.is_valid(code)
+    misread = code[:12] + "I" + code[12:]  # a stroke read as an extra I
+    assert nz.repair_uscc(misread) == code
+    fields, _ = _fields("labour_contract", ["劳动合同", "甲方(用人单位):佛山市高明区顺景陶瓷有限公司",
+                                            "统一社会信用代码:", misread, "乙方(劳动者):梁子聪"])
+    assert fields["employer_uscc"] == [code]
+
+
+def test_uscc_of_18_characters_is_never_rewritten():
+    code = _valid_uscc("91440608MA55R7QX3")
+    wrong_check = code[:-1] + ("1" if code[-1] != "1" else "2")
+    assert nz.repair_uscc(wrong_check) is None
+    fields, _ = _fields("business_licence", ["营业执照", "统一社会信用代码 " + wrong_check])
+    assert fields["uscc"] == [wrong_check]  # stays invalid, for the USCC check to report
+
+
+# --- values to the right of their labels, read as separate lines ------------------------
+
+def test_licence_values_read_above_their_labels_by_row():
+    # two columns: OCR emits each value line a pixel above its label line
+    rows = [("营业执照", (0.4, 0.05, 0.6, 0.09)),
+            ("佛山市高明区永达塑料制品有限公司", (0.30, 0.200, 0.62, 0.228)),
+            ("名称", (0.16, 0.205, 0.25, 0.222)),
+            ("股份有限公司(非上市)", (0.30, 0.232, 0.55, 0.258)),
+            ("类型", (0.16, 0.236, 0.25, 0.252)),
+            ("李嘉欣", (0.30, 0.262, 0.36, 0.288)),
+            ("法定代表人", (0.16, 0.266, 0.26, 0.284)),
+            ("佛山市高明区荷城街道海华路8号", (0.30, 0.292, 0.66, 0.318)),
+            ("住所", (0.16, 0.296, 0.25, 0.312)),
+            ("经营范围", (0.16, 0.326, 0.25, 0.342)),
+            ("塑料制品制造;模具制造;货物进出口", (0.30, 0.322, 0.80, 0.348))]
+    fields, doc = _fields("business_licence", rows)
+    assert fields["name"] == ["佛山市高明区永达塑料制品有限公司"]
+    assert fields["unit_type"] == ["股份有限公司(非上市)"] or fields["unit_type"] == ["股份有限公司（非上市）"]
+    assert fields["legal_representative"] == ["李嘉欣"]
+    assert fields["address"] == ["佛山市高明区荷城街道海华路8号"]
+    # provenance covers the label and the value line
+    assert "住所" in doc.first("address").prov.text and "海华路" in doc.first("address").prov.text
+
+
+def test_value_below_a_label_is_still_read_when_nothing_sits_beside_it():
+    fields, _ = _fields("business_licence", ["营业执照", "名称", "佛山市高明区永达塑料制品有限公司", "住所",
+                                             "佛山市高明区荷城街道海华路8号"])
+    assert fields["name"] == ["佛山市高明区永达塑料制品有限公司"]
+    assert fields["address"] == ["佛山市高明区荷城街道海华路8号"]
+
+
+# --- ID card with pale labels ----------------------------------------------------------
+
+def test_id_card_front_with_garbled_labels():
+    fields, doc = _fields("id_card", ["娟名 黄美华", "性别 女 民族 汉", "出禾 1992年11月3 旦", "住址 江西省赣州市章贡区",
+                                      "公民身份号码 360702199211032048"])
+    assert fields["name"] == ["黄美华"]
+    assert fields["birth_date"] == ["1992-11-03"]
+    assert doc.first("birth_date").prov.engine == "tesseract"
+
+
+def test_id_card_lone_name_line_and_lost_birth_date():
+    fields, doc = _fields("id_card", ["何子聪", "男民族回", "住址 广西壮族自治区南宁市", "公民身份号码 450103198807220031"])
+    assert fields["name"] == ["何子聪"]
+    # the birth line was lost: the number gives it, marked as derived
+    assert fields["birth_date"] == ["1988-07-22"]
+    assert doc.first("birth_date").prov.engine == "derived"
+
+
+def test_ethnicity_line_is_not_a_name():
+    fields, _ = _fields("id_card", ["女民族满", "1969年2月8日", "住址 辽宁省沈阳市", "公民身份号码 210102196902081224"])
+    assert "name" not in fields
+
+
+def test_photo_of_id_card_with_garbled_labels_is_an_id_card():
+    page = _page(["外呂 韦丽萍", "性另 女 艮族 壮", "出主 1990年5月6日", "仁址 广西南宁市", "么民身份号石 450103199005060027",
+                  "中华人民共和国", "居民身份证", "竺发机关 南宁市公安局", "有效其限 2016.01.02-2036.01.02"],
+                 file="照片.jpg")
+    assert score_page(page).type == "id_card"
+    assert [d.type for d in classify_pages([page])] == ["id_card"]
+
+
+# --- certificates -----------------------------------------------------------------------
+
+def test_issuer_remark_in_parentheses_is_not_the_issuer():
+    fields, _ = _fields("qualification_certificate", [
+        "职业资格证书", "证书编号:1344060012345678", "姓名:陈国栋", "性别:男", "身份证号:440608197701010011",
+        "职业(工种):数控铣工", "等级:高级技师(国家职业资格一级)", "发证日期:2013.05.20",
+        "发证机关:(职业技能鉴定指导中心", "广东省人力资源和社会保障厅"])
+    assert fields["certificate_issuer"] == ["广东省人力资源和社会保障厅"]
+
+
+def test_sex_derived_only_where_the_document_prints_it():
+    printed, doc = _fields("qualification_certificate", [
+        "职业资格证书", "证书编号:1344060012345678", "姓名:陈秀珍", "性别:", "身份证号:440608197701010027",
+        "职业(工种):钳工", "等级:技师(国家职业资格二级)"])
+    assert printed["sex"] == ["女"] and doc.first("sex").prov.engine == "derived"
+    skill, _ = _fields("qualification_certificate", [
+        "职业技能等级证书", "姓名:陈秀珍", "证件号码:440608197701010027", "职业名称:钳工",
+        "职业技能等级:二级/技师", "证书编号:Y1234564406012345678"])
+    assert "sex" not in skill
+
+
+# --- benchmark table --------------------------------------------------------------------
+
+def _truth():
+    return {"dossier_id": "X1", "checks": {}, "flags": [], "applicant": {}, "bank_account": {},
+            "members": [{"name": "陈国栋", "id_number": "440608197701010011"}],
+            "documents": [{"file": "a.pdf", "pages": [1], "type": "id_card", "condition": "degraded_scan"},
+                          {"file": "b.docx", "pages": [1], "type": "application_form", "condition": "docx"}],
+            "fields": [
+                {"file": "a.pdf", "page": 1, "doc_type": "id_card", "field": "name", "value": "陈国栋", "condition": "degraded_scan"},
+                {"file": "a.pdf", "page": 1, "doc_type": "id_card", "field": "id_number", "value": "440608197701010011", "condition": "degraded_scan"},
+                {"file": "a.pdf", "page": 1, "doc_type": "id_card", "field": "address", "value": "不在结果中", "condition": "degraded_scan"},
+                {"file": "b.docx", "page": 1, "doc_type": "application_form", "field": "level", "value": "一级/高级技师", "condition": "docx"},
+                {"file": "b.docx", "page": 1, "doc_type": "application_form", "field": "uscc", "value": "91440608MA55R7QX3X", "condition": "docx"},
+            ]}
+
+
+def _result(name_on_card):
+    prov = lambda f, v: {"file": f, "page": 1, "value": v}
+    return {"dossier_id": "X1", "documents": [{"file": "a.pdf", "pages": [1], "type": "id_card"},
+                                              {"file": "b.docx", "pages": [1], "type": "application_form"}],
+            "applicant": {"provenance": {"uscc": [prov("b.docx", "91440608MA55R7QX3X")]}}, "bank_account": {},
+            "members": [{"name": "陈国栋", "id_number": "440608197701010011", "provenance": {
+                "name": [prov("a.pdf", name_on_card), prov("b.docx", "陈国栋")],
+                "id_number": [prov("a.pdf", "440608197701010011")],
+                "level": [prov("b.docx", "高级技师")]}}]}
+
+
+def test_field_occurrences_score_each_document_reading():
+    rows = ev.field_occurrences(_result("陈国东"), _truth())
+    by = {(r["doc_type"], r["field"]): r for r in rows}
+    assert ("id_card", "address") not in by  # not carried by result.json: not scored
+    assert by[("id_card", "name")]["ok"] is False and by[("id_card", "name")]["condition_class"] == "degraded_scan"
+    assert by[("id_card", "id_number")]["ok"] is True
+    assert by[("application_form", "level")]["ok"] is True  # printed 一级/高级技师, read 高级技师
+    assert by[("application_form", "uscc")]["condition_class"] == "text_layer"
+
+
+def test_extraction_table_rows_by_document_and_condition():
+    rows = ev.extraction_table({"X1": _result("陈国东")}, {"X1": _truth()})
+    header, body = rows[0], {(r[0], r[1]): r for r in rows[1:]}
+    assert header[2:5] == ["text_layer", "clean_scan", "degraded_scan"]
+    assert body[("fields by document", "id_card")][4].startswith("1/2")
+    assert body[("fields by document", "application_form")][2].startswith("2/2")
+    assert body[("identifiers", "uscc")][-1].startswith("1/1")
+    assert body[("document type by page", "ALL")][-1].startswith("2/2")
+    assert body[("member recall", "clean dossiers")][-1].startswith("1/1")
+    fixed = ev.extraction_table({"X1": _result("陈国栋")}, {"X1": _truth()})
+    assert {(r[0], r[1]): r for r in fixed[1:]}[("fields by document", "ALL")][-1].startswith("4/4")
+    text = ev.format_table(rows)
+    assert "id_card" in text and "440608" not in text  # no personal data in the table
+
+
+def test_quote_mark_read_as_le_before_a_name_is_dropped():
+    fields, _ = _fields("labour_contract", ["劳动合同书", "乙方(劳动者):了韦丽萍", "身份证号码:450103199005060027"])
+    assert fields["name"] == ["韦丽萍"]
+
+
+def test_old_system_certificate_prints_sex_even_when_its_line_is_lost():
+    fields, doc = _fields("qualification_certificate", [
+        "职业资格证书", "证书编号:1344060012345678", "姓名:陈秀珍", "身份证号:440608197701010027",
+        "职业(工种):钳工", "等级:技师(国家职业资格二级)"])
+    assert fields["certificate_kind"] == ["职业资格证书"]
+    assert fields["sex"] == ["女"] and doc.first("sex").prov.engine == "derived"
+
+
+def test_skill_certificate_number_with_a_stray_mark():
+    for printed, number in (("7Y5128344406012345678", "Y5128344406012345678"),
+                            ("S°5128344406012345678", "S5128344406012345678")):
+        fields, _ = _fields("qualification_certificate", [
+            "职业技能等级证书", "姓名:韦丽萍", "证件号码:450103199005060027", "证书编号:", printed])
+        assert fields["certificate_number"] == [number]
+    # 20 digits after the letter is no certificate number
+    fields, _ = _fields("qualification_certificate", ["职业技能等级证书", "证书编号:", "Y51283444060123456789"])
+    assert "certificate_number" not in fields
+
+
+def _with_check(id17: str) -> str:
+    total = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(id17))
+    return id17 + "10X98765432"[total % 11]
+
+
+def test_id_number_with_one_stray_digit_is_repaired_only_when_unique():
+    number = _with_check("43012419861207153")
+    fields, _ = _fields("id_card", ["姓名 龙海燕", "公民身份号码 7" + number])
+    assert fields["id_number"] == [number]
+    # an 18-character number with a wrong check character is kept as read (for the ID check)
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    fields, _ = _fields("labour_contract", ["劳动合同书", "乙方:龙海燕", "身份证号码:" + wrong])
+    assert fields["id_number"] == [wrong]
+    assert nz.repair_id(wrong + "5") is None or nz.repair_id(wrong + "5") != wrong
+
+
+def test_day_misread_as_le_or_after_a_stray_mark():
+    assert nz.parse_date("发证日期:2016年4月了日") == "2016-04-07"
+    assert nz.parse_date("发证日期: 2016年4月:3日") == "2016-04-03"
+    assert nz.parse_date("2016年4月:日") is None  # the day itself was lost: no date
+    assert nz.parse_date("了解到2016年4月3日") == "2016-04-03"  # 了 elsewhere is a word
