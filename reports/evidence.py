@@ -4,7 +4,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def loc(rec: dict | None) -> str:
@@ -15,13 +15,17 @@ def loc(rec: dict | None) -> str:
 
 
 def locs(recs: list[dict] | None) -> str:
-    """Distinct locations, in order, one per line."""
-    seen: list[str] = []
+    """Distinct locations, one line per file in order of first mention, its pages joined:
+    '证书.pdf 第2、5页'. Thirty pages of one file stay one short line, not thirty."""
+    pages: dict[str, list[str]] = {}
     for r in recs or []:
-        s = loc(r)
-        if s and s not in seen:
-            seen.append(s)
-    return "\n".join(seen)
+        if not r:
+            continue
+        got = pages.setdefault(r.get("file", ""), [])
+        p = str(r.get("page", "?"))
+        if p not in got:
+            got.append(p)
+    return "\n".join(f"{f} 第{'、'.join(ps)}页" for f, ps in pages.items())
 
 
 def first_boxed(recs: list[dict] | None, page_images: dict) -> dict | None:
@@ -48,6 +52,8 @@ def crop_png(image_file: Path, bbox, *, pad: float = 0.02, max_w: int = 320, max
     except (OSError, ValueError):
         return None
     region.thumbnail((max_w, max_h))
+    # A thin grey frame: a crop of white paper is otherwise invisible against the sheet.
+    ImageDraw.Draw(region).rectangle([0, 0, region.width - 1, region.height - 1], outline=(150, 150, 150))
     buf = BytesIO()
     region.save(buf, "PNG")
     return buf.getvalue(), region.width, region.height

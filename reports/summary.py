@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 
 from reports import atomic
 from reports.labels import RECOMMENDATION, RULE_IDS, RULE_ARTICLE, STATUS
-from reports.xlsx_style import add_row, RED, AMBER, GREEN, finish_sheet, write_header
+from reports.xlsx_style import add_row, RED, AMBER, GREEN, finish_sheet, fit_row_heights, write_header
 from openpyxl.formatting.rule import CellIsRule
 
 
@@ -66,6 +66,7 @@ def write_summary(results: list[dict], out_dir: Path) -> None:
     finish_sheet(ws, reviewer=False, hide_keys=False, min_widths={h: 8 for h in rule_headers})
     for col in range(6, 6 + len(RULE_IDS)):  # rule ids are short; status words wrap
         ws.column_dimensions[get_column_letter(col)].width = 10
+    fit_row_heights(ws)  # again: the widths just changed
     last = max(ws.max_row, 2)
     rng = f"{first_rule}2:{last_rule}{last}"
     ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[f'"{STATUS["fail"]}"'], fill=RED))

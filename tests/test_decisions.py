@@ -46,7 +46,7 @@ def test_decisions_read_back_and_originals_unchanged(tmp_path):
     ]
     assert decisions[0]["dossier_id"] == "GM2026-001" and decisions[0]["stage"] == "资格初审"
     assert len(errors) == 3
-    assert any("资格复核" in e and "单元格N2" in e and "“同意”" in e for e in errors), errors
+    assert any("资格复核" in e and "单元格K2" in e and "“同意”" in e for e in errors), errors
     assert any("资格复核" in e and "未填写审核人" in e for e in errors)
     assert any("期限" in e and "“下周一”不是有效日期" in e for e in errors)
 

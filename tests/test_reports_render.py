@@ -45,8 +45,33 @@ def chromium_screenshot(html: Path, png: Path, size=(1400, 1000)) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.mark.skipif(not (SOFFICE and PDFTOTEXT),
-                    reason="LibreOffice (apt libreoffice-calc-nogui) or pdftotext (poppler-utils) not installed")
+def pdf_raw_text(pdf: Path) -> str:
+    """The PDF's text in drawing order with all whitespace removed: LibreOffice draws a
+    wrapped cell line after line, so a cell's text reads back whole, and text a too-short
+    row cuts off is missing."""
+    raw = subprocess.run([PDFTOTEXT, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(raw.split())
+
+
+def pdf_pages(pdf: Path) -> list[dict]:
+    """Per printed page: size in points, the sheet named in the page header, and the
+    printed size of the table text (the repeated header's 结论, scaled by fit-to-width)."""
+    import pdfplumber
+    pages = []
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            top = " ".join(w["text"] for w in page.extract_words() if w["bottom"] < 32)
+            sizes = [c["size"] for c in page.chars if c["text"] in "结论" and c["top"] >= 32]
+            pages.append({"size": (round(page.width), round(page.height)), "header": top,
+                          "text_pt": min(sizes) if sizes else 0.0})
+    return pages
+
+
+needs_office = pytest.mark.skipif(not (SOFFICE and PDFTOTEXT),
+                                  reason="LibreOffice (apt libreoffice-calc-nogui) or pdftotext (poppler-utils) not installed")
+
+
+@needs_office
 def test_worksheet_prints_a4_landscape_with_chinese(tmp_path):
     result, images, out = make_case(tmp_path)
     xlsx = out / "worksheet.xlsx"
@@ -56,10 +81,68 @@ def test_worksheet_prints_a4_landscape_with_chinese(tmp_path):
     size = next(l for l in info.splitlines() if l.startswith("Page size"))
     w, h = (float(x) for x in size.split(":")[1].split("pts")[0].split(" x "))
     assert (round(w), round(h)) == (842, 595)  # A4 landscape, in points
-    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    for phrase in ("设立申请表", "身份证号码校验不通过", "2026-10-12", "结论"):
+    text = pdf_raw_text(pdf)
+    for phrase in ("设立申请表", "身份证号码校验不通过", "2026-10-12", "结论", "440608**********1X"):
         assert phrase in text, phrase
-    assert "GM2026-001" not in text  # the key columns are hidden from the printout
+    pages = pdf_pages(pdf)
+    # The key columns are hidden: the dossier id is printed only in each page's header.
+    assert text.count("GM2026-001") == len(pages)
+    assert all("GM2026-001" in p["header"] for p in pages)
+
+
+def _big_case(tmp_path):
+    """A dossier larger than either sample batch: eight members whose papers come from
+    two files, long certificate numbers, a long seal finding and several flags."""
+    result, images, out = make_case(tmp_path)
+    levels = ("技师", "高级技师", "首席技师", "特级技师")
+    names = ("欧阳振华", "司马云", "黄丽", "梁志强", "区嘉敏", "何永康", "冼卓华", "邓慧")
+    members = []
+    for i, name in enumerate(names):
+        idn = f"44060819{80 + i}0101{i:03d}{i % 10}"
+        src = {"file": "成员材料/成员汇编.pdf", "page": 2 + 3 * i, "bbox": [0.2, 0.3, 0.6, 0.34],
+               "confidence": 0.9, "text": "", "engine": "tesseract"}
+        cert = dict(src, file="成员材料/职业技能等级证书（扫描件）.pdf", page=1 + i)
+        members.append({
+            "name": name, "id_number": idn, "level": levels[i % 4],
+            "certificate_number": f"S{44060800 + i}2023{i:02d}000123{i}X", "certificate_issue_date": "2023-06-30",
+            "has_id_card": True, "has_certificate": True, "has_contract": True, "contract_end": f"{2027 + i % 3}-12-31",
+            "provenance": {"name": [src], "id_number": [src], "level": [cert], "certificate_number": [cert],
+                           "certificate_issue_date": [cert], "contract_end": [dict(src, page=4 + 3 * i)]}})
+    result["members"] = members
+    pages = "；".join(f"成员材料/成员汇编.pdf第{p}页缺公章和“与原件相符”字样" for p in range(2, 26))
+    f_check = next(c for c in result["checks"] if c["rule"] == "ART5.F")
+    f_check["detail"] = "第五条：复印件须注明与原件相符并加盖单位公章，以下页面不符合：" + pages + "。长说明结束"
+    a41 = next(c for c in result["checks"] if c["rule"] == "ART4.1")
+    a41["detail"] = "第四条第（一）项：" + "；".join(f"{n}的证书发证机关与证书编号前缀不一致，请核对原件" for n in names) + "。复核说明结束"
+    result["flags"] = result["flags"] + [dict(result["flags"][0], subject=n) for n in names[:4]]
+    return result, images, out
+
+
+@needs_office
+def test_every_sheet_prints_legibly_on_a4_landscape(tmp_path):
+    """Fit-to-width must not shrink the text below 8 pt: the member table sits below the
+    rule rows, not beside them, and long cells wrap into rows tall enough to show them."""
+    result, images, out = _big_case(tmp_path)
+    xlsx = out / "worksheet.xlsx"
+    write_worksheet(result, images, xlsx, intake_date=date(2026, 9, 25))
+    pdf = soffice_pdf(xlsx, tmp_path)
+    pages = pdf_pages(pdf)
+    assert all(p["size"] == (842, 595) for p in pages)  # A4 landscape on every page
+    by_sheet: dict[str, list[dict]] = {}
+    for p in pages:
+        sheet = next(name for name in ("资格初审", "资格复核", "综合评议", "疑点", "期限") if name in p["header"])
+        by_sheet.setdefault(sheet, []).append(p)
+    assert list(by_sheet) == ["资格初审", "资格复核", "综合评议", "疑点", "期限"]
+    for sheet, ps in by_sheet.items():
+        assert min(p["text_pt"] for p in ps) >= 8.0, (sheet, [round(p["text_pt"], 2) for p in ps])
+    assert len(by_sheet["资格复核"]) <= 2 and len(pages) <= 14
+    text = pdf_raw_text(pdf)
+    # Nothing cut off: the ends of the longest cells and every member's row are printed.
+    for phrase in ("长说明结束", "复核说明结束", "欧阳振华", "邓慧", "S440608072023070001237X"):
+        assert phrase in text, phrase
+    from extractors.masking import mask_id
+    for m in result["members"]:
+        assert mask_id(m["id_number"]) in text and m["id_number"] not in text
 
 
 def _green_extent(img: Image.Image) -> tuple[int, int, int, int]:

@@ -50,15 +50,43 @@ def test_decision_drop_down_frozen_header_print_setup(wb):
         assert ws.print_title_rows == "$1:$1"
 
 
-def test_widths_count_chinese_double_and_status_colours(wb):
+def test_widths_fit_chinese_rows_fit_wrapped_text_and_status_colours(wb):
+    from reports.xlsx_style import LINE_PT, PRINT_BUDGET, display_width, print_width, wrapped_lines
     ws = wb["资格初审"]
     item = _col(ws, "审查项目")
-    assert ws.column_dimensions[item].width >= 30  # long Chinese item names
+    width = ws.column_dimensions[item].width
+    assert 20 <= width <= 24  # long Chinese item names wrap instead of widening the page
+    status = _col(ws, "机审结果")
+    assert ws.column_dimensions[status].width >= display_width("不通过") + 2
+    # Every row is tall enough for its longest wrapped cell (LibreOffice does not grow rows).
+    for row in ws.iter_rows(min_row=2):
+        need = max(wrapped_lines(c.value, ws.column_dimensions[c.column_letter].width or 8.43)
+                   for c in row if c.value and not ws.column_dimensions[c.column_letter].hidden)
+        assert (ws.row_dimensions[row[0].row].height or 15) >= need * LINE_PT, row[0].row
+    long_row = next(r for r in ws.iter_rows(min_row=2) if str(r[3].value).startswith("第五条第（三）项"))
+    assert ws.row_dimensions[long_row[0].row].height >= 2 * LINE_PT
+    for sheet in wb.worksheets:
+        assert print_width(sheet) <= PRINT_BUDGET, sheet.title
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     formulas = {f for r in rules for f in r.formula}
     assert {'"不通过"', '"需人工审核"', '"通过"'} <= formulas
     fills = {r.formula[0]: r.dxf.fill.fgColor.rgb for r in rules}
     assert fills['"不通过"'].endswith("FFC7CE")
+
+
+def test_wrapped_lines_counts_chinese_wider_than_latin():
+    from reports.xlsx_style import wrapped_lines
+    assert wrapped_lines("ABCDEFGHIJ", 12) == 1
+    assert wrapped_lines("一二三四五六七八九十", 13) == 2  # ten CJK glyphs need ~21 units
+    assert wrapped_lines("一二三四五六七八九十", 24) == 1
+    assert wrapped_lines("第一行\n第二行\n第三行", 30) == 3
+    assert wrapped_lines(None, 10) == 1
+
+
+def test_print_area_and_page_header_name_the_dossier(wb):
+    for ws in wb.worksheets:
+        assert ws.print_area and ws.print_area.endswith(f"{ws.max_row}"), ws.title
+        assert ws.oddHeader.center.text == "&A" and "GM2026-001" in ws.oddHeader.left.text
 
 
 def test_first_review_lists_materials_found_and_missing(wb):
@@ -85,15 +113,69 @@ def test_seal_status_per_page():
     assert seal_status({"status": "pass", "detail": "", "evidence": []}, "a.pdf", 9).startswith("已加盖")
 
 
-def test_recheck_member_table_masks_id_and_cites_pages(wb):
-    rows = [r for r in _rows(wb["资格复核"]) if r["审查项目"] == "成员：张伟"]
-    assert len(rows) == 1
-    cell = rows[0]["身份证号（脱敏）"]
+def _member_table(ws):
+    """The rows under the member table's own header row (below the rule rows)."""
+    start = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 4).value == "姓名")
+    head = [c.value for c in ws[start]]
+    return start, [dict(zip(head, r)) for r in ws.iter_rows(min_row=start + 1, values_only=True)]
+
+
+def test_recheck_rules_on_top_member_table_below(wb):
+    ws = wb["资格复核"]
+    rules = [r["规则"] for r in _rows(ws)[:4]]
+    assert rules == ["ART3", "ART4.1", "ART10", "ART17"]
+    assert "F2:I2" in {str(m) for m in ws.merged_cells.ranges}  # 说明 spans the member columns
+    start, members = _member_table(ws)
+    assert start > 5 and [m["规则"] for m in members] == ["ART4.1", "ART4.1"]
+    zhang = members[0]
+    assert zhang["姓名"] == "张伟\n〔第1页〕"
+    cell = zhang["身份证号（脱敏）"]
     assert ID_ZHANG not in cell and cell.startswith("440608**********1X")
-    assert "成员/张伟身份证.jpg 第1页" in cell
-    assert rows[0]["合同期限"].startswith("至 2028-12-31")
-    rules = [r["规则"] for r in _rows(wb["资格复核"])]
-    assert {"ART3", "ART4.1", "ART10", "ART17"} <= set(rules)
+    assert cell.endswith("〔第1页〕")  # one source file: named once, in the table's title
+    assert zhang["依据位置"] == "第1页"
+    assert ws.cell(start - 1, 4).value.endswith("所在文件：成员/张伟身份证.jpg")
+    assert zhang["合同期限"].startswith("至 2028-12-31")
+    assert members[1]["姓名"] == "陈芳" and members[1]["合同期限"] == "未见合同"
+    assert members[1]["证书编号"] == "未识别"
+    # The reviewer columns are the same for rule rows and member rows.
+    assert [ws.cell(start, c).value for c in range(11, 15)] == [None] * 4
+    assert [c.value for c in ws[1]][10:] == ["结论", "意见", "审核人", "日期"]
+    assert ws.auto_filter.ref == "A1:N5"
+
+
+def test_recheck_member_values_from_several_files_name_the_file(tmp_path):
+    result, images, out = make_case(tmp_path)
+    m = result["members"][0]
+    m["provenance"]["certificate_number"] = [dict(m["provenance"]["id_number"][0], file="成员/张伟证书.pdf", page=2)]
+    write_worksheet(result, images, out / "worksheet.xlsx", intake_date=date(2026, 9, 25))
+    _, members = _member_table(load_workbook(out / "worksheet.xlsx")["资格复核"])
+    assert members[0]["证书编号"] == "1844060012000001\n〔②第2页〕"
+    assert members[0]["身份证号（脱敏）"].endswith("〔①第1页〕")
+    assert members[0]["依据位置"] == "①第1页\n②第2页"
+    ws = load_workbook(out / "worksheet.xlsx")["资格复核"]
+    title = next(c.value for c in ws["D"] if c.value and c.value.startswith("成员名册"))
+    assert title.endswith("所在文件：①成员/张伟身份证.jpg　②成员/张伟证书.pdf")
+
+
+def test_decision_on_a_member_row_is_read_back(tmp_path):
+    from reports.decisions import read_decisions
+    result, images, out = make_case(tmp_path)
+    path = out / "worksheet.xlsx"
+    write_worksheet(result, images, path, intake_date=date(2026, 9, 25))
+    book = load_workbook(path)
+    ws = book["资格复核"]
+    start, _ = _member_table(ws)
+    head = {c.value: c.column for c in ws[1]}
+    ws.cell(start + 1, head["结论"], "需补正")
+    ws.cell(start + 1, head["审核人"], "王审核")
+    ws.cell(2, head["结论"], "符合")
+    ws.cell(2, head["审核人"], "王审核")
+    book.save(path)
+    decisions, errors = read_decisions(out.parent)
+    assert errors == []
+    assert [(d["rule"], d["decision"], d["item"].split("\n")[0]) for d in decisions] == [
+        ("ART3", "符合", "第三条 申报单位注册在高明区"), ("ART4.1", "需补正", "张伟")]
+    assert decisions[1]["stage"] == "资格复核" and decisions[1]["cell"] == f"K{start + 1}"
 
 
 def test_expert_review_quotes_evidence_with_score_column(wb):
@@ -108,6 +190,7 @@ def test_expert_review_quotes_evidence_with_score_column(wb):
 def test_flags_sheet_embeds_evidence_pictures(wb):
     ws = wb["疑点"]
     rows = _rows(ws)
+    assert ws.column_dimensions[_col(ws, "疑点代码")].hidden  # machine code: not printed
     assert [r["疑点代码"] for r in rows[:2]] == ["ID_NUMBER_INVALID", "IMAGE_TAMPERED"]
     assert rows[0]["严重程度"] == "高" and "第十五条第（一）项" in rows[0]["疑点类型"]
     assert len(ws._images) == 2
@@ -116,6 +199,8 @@ def test_flags_sheet_embeds_evidence_pictures(wb):
     col_idx = ws[f"{pic}1"].column - 1
     assert anchors == [(col_idx, 1), (col_idx, 2)]  # zero-based: rows 2 and 3
     assert ws.row_dimensions[2].height > 30
+    pic_px = ws.column_dimensions[pic].width * 7 + 5  # Excel's column width in pixels
+    assert all(im.width <= pic_px for im in ws._images)  # never covers the 结论 cell beside it
     assert any(r["疑点代码"] == "WARNING" for r in rows)
 
 
@@ -144,3 +229,29 @@ def test_control_characters_from_ocr_do_not_break_the_workbook(tmp_path):
     write_worksheet(result, images, out / "worksheet.xlsx", intake_date=date(2026, 9, 25))
     rows = _rows(load_workbook(out / "worksheet.xlsx")["资格复核"])
     assert rows[0]["说明"].startswith("第三条：登记机关佛山市高明区市场监督管理局")
+
+
+def test_a_cell_too_long_for_one_printed_row_continues_below(tmp_path):
+    """A row cannot break across printed pages and Excel caps it at 409 pt: a long finding
+    goes on across rows marked （续） instead of being cut off, with nothing lost."""
+    from reports.xlsx_style import MAX_CELL_LINES, wrapped_lines
+    result, images, out = make_case(tmp_path)
+    result["members"] = []  # no member cells below to widen the merged 说明
+    detail = "第五条：以下页面不符合：" + "；".join(f"成员材料/汇编.pdf第{p}页缺公章" for p in range(1, 120)) + "。完"
+    for rule in ("ART5.F", "ART3"):
+        next(c for c in result["checks"] if c["rule"] == rule)["detail"] = detail
+    write_worksheet(result, images, out / "worksheet.xlsx", intake_date=date(2026, 9, 25))
+    book = load_workbook(out / "worksheet.xlsx")
+    for sheet, width_of in (("资格初审", lambda ws, r: ws.column_dimensions["F"].width),
+                            ("资格复核", lambda ws, r: sum(ws.column_dimensions[c].width for c in "FGHI"))):
+        ws = book[sheet]
+        rows = [r for r in range(2, ws.max_row + 1) if str(ws.cell(r, 6).value or "").startswith(("第五条：以下", "成员"))
+                and ws.cell(r, 3).value in ("ART5.F", "ART3")]
+        parts = [ws.cell(r, 6).value for r in rows]
+        assert len(parts) > 2 and "".join(parts).startswith(detail), sheet
+        assert all(wrapped_lines(p, width_of(ws, r)) <= MAX_CELL_LINES for p, r in zip(parts, rows))
+        assert all(ws.cell(r, 4).value.endswith("（续）") for r in rows[1:])
+        assert all(ws.cell(r, 5).value in (None, "") for r in rows[1:])  # status only once
+    assert sum(book["资格复核"].column_dimensions[c].width for c in "FGHI") >= 50
+    merged = {str(m) for m in book["资格复核"].merged_cells.ranges}
+    assert all(f"F{r}:I{r}" in merged for r in range(2, 6))

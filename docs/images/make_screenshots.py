@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from reports.review_html import write_review  # noqa: E402
 from reports.worksheet import write_worksheet  # noqa: E402
 from tests.test_reports_common import make_case  # noqa: E402
-from tests.test_reports_render import chromium_screenshot, soffice_pdf  # noqa: E402
+from tests.test_reports_render import chromium_screenshot, pdf_pages, soffice_pdf  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -29,12 +29,13 @@ def main() -> None:
     result, images, out = make_case(tmp)
     write_worksheet(result, images, out / "worksheet.xlsx", intake_date=date(2026, 9, 25))
     pdf = soffice_pdf(out / "worksheet.xlsx", tmp)
-    # Page 4 is the 疑点 sheet with its evidence pictures.
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "4", "-l", "4", "-singlefile", str(pdf),
+    # The 疑点 sheet with its evidence pictures: the page whose header names it.
+    page = next(i for i, p in enumerate(pdf_pages(pdf), start=1) if p["header"].endswith("疑点"))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
                     str(tmp / "ws")], check=True)
     shot = Image.open(tmp / "ws.png").convert("RGB")
     # Keep the printed table, not the empty rest of the A4 page.
-    shot = shot.crop((0, 0, shot.width, int(shot.height * 0.9)))  # drop the page footer
+    shot = shot.crop((0, int(shot.height * 0.05), shot.width, int(shot.height * 0.9)))  # drop page header, footer
     x0, y0, x1, y1 = ImageOps.invert(shot).getbbox()
     shot = shot.crop((max(0, x0 - 10), max(0, y0 - 10), x1 + 10, y1 + 10))
     shot.quantize(64).save(HERE / "worksheet.png", optimize=True)
