@@ -630,6 +630,13 @@ def test_birth_date_misread_by_one_digit_is_medium_but_a_different_date_is_high(
     m.birth_date = f"{born.year}-{born.month:02d}-{born.day // 10:02d}"  # 12日 read as 1日
     m.provenance["birth_date"] = [prov("id_1.jpg", 1, m.birth_date, "id_card", engine="tesseract", conf=0.9)]
     m.provenance["birth_date"][0].text = f"出生 {born.year}年{born.month}月{born.day // 10}日"
+    # a dropped digit is an OCR slip: a warning, no flag (batch b: 1985年9月1日 for 19850911)
+    j = run(rec)
+    assert "IDENTITY_MISMATCH" not in codes(j) and any("少一位数字" in w for w in j.warnings)
+    # one digit read as another (12日 as 13日) may be either: medium
+    m.birth_date = f"{born.year}-{born.month:02d}-{born.day + 1:02d}"
+    m.provenance["birth_date"] = [prov("id_1.jpg", 1, m.birth_date, "id_card", engine="tesseract", conf=0.9)]
+    m.provenance["birth_date"][0].text = f"出生 {born.year}年{born.month}月{born.day + 1}日"
     f = next(f for f in run(rec).flags if f.code == "IDENTITY_MISMATCH")
     assert f.severity == "medium"
     other = born.replace(year=born.year - 7)

@@ -20,7 +20,8 @@ PERSON_DOCUMENTS = ("id_card", "qualification_certificate")
 # The crop-resistant hash pairs nearly every two pages of one template (measured: it matched
 # all pairs of the synthetic ID-card set), so it turns candidate selection into all-pairs
 # verification (~50 ms a pair here). Above this many person-document pages in a batch it is
-# skipped and only the phash route (crops up to ~5 %) remains.
+# skipped and only the phash route (crops up to ~5 %) remains. The same bound applies to the
+# picture-block route (image_hash.pictorial_regions): all pairs of blocks are compared.
 CROP_RESISTANT_MAX_PAGES = 300
 
 
@@ -65,16 +66,35 @@ _VALIDITY = re.compile(r"(\d{4})[.\-/年](\d{1,2})[.\-/月](\d{1,2})日?[-—–
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
 
 
+# An address line read without its 住址 label (OCR often drops the small grey labels of a
+# card copy, and some layouts print none): two administrative-division or street words,
+# and none of the issuing authority's words (签发机关 also names a 市/县).
+_PLACE_WORDS = re.compile(r"省|自治区|市|县|区|镇|乡|街道|村|路|街|巷|号|组")
+_NOT_ADDRESS = ("公安", "局", "签发", "有效", "居民身份证", "中华人民共和国", "出生", "民族")
+
+
+def _address_start(clean: list[str]) -> tuple[int, str] | None:
+    for i, t in enumerate(clean):
+        if "住址" in t:
+            return i, t.split("住址", 1)[1]
+    for i, t in enumerate(clean):
+        if (len(t) >= 6 and not any(w in t for w in _NOT_ADDRESS) and not _ID_IN_TEXT.search(t)
+                and len(set(_PLACE_WORDS.findall(t))) >= 2):
+            return i, t
+    return None
+
+
 def id_card_text(lines: list[str]) -> tuple[str, str] | None:
     """(address, validity period) from an ID card page's text lines, or None."""
     clean = [re.sub(r"\s", "", t) for t in lines]
     address = ""
-    for i, t in enumerate(clean):
-        if "住址" in t:
-            address = t.split("住址", 1)[1]
-            if i + 1 < len(clean) and clean[i + 1] and not any(k in clean[i + 1] for k in _LABELS):
-                address += clean[i + 1]
-            break
+    start = _address_start(clean)
+    if start:
+        i, address = start
+        nxt = clean[i + 1] if i + 1 < len(clean) else ""
+        # the address wraps onto a second line; the ID number line is not part of it
+        if nxt and not any(k in nxt for k in _LABELS) and not _ID_IN_TEXT.search(nxt):
+            address += nxt
     m = _VALIDITY.search("".join(clean))
     address = re.sub(r"[^\w]", "", address)  # OCR adds quotes and punctuation
     if len(address) < 6 or not m:
@@ -158,7 +178,8 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow]) -> Ba
                     idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got))
             if dtype in ("application_form", "application_report", "other") or not page.image_path:
                 continue  # free text documents are the unit's own and legitimately similar
-            fp = image_hash.fingerprint(page.image_path, crop_resistant=use_crh and dtype in PERSON_DOCUMENTS)
+            fp = image_hash.fingerprint(page.image_path, crop_resistant=use_crh and dtype in PERSON_DOCUMENTS,
+                                        regions=use_crh and dtype in PERSON_DOCUMENTS)
             if fp is None:
                 continue
             idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,

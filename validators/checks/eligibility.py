@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from extractors.records import DossierRecord
 from validators.checks.common import doc_provenance, docs_of, member_has
@@ -18,6 +19,14 @@ ART4_TITLES = {
 }
 
 
+# Administrative-division and street words: a 住所 reading without two of them is not an address.
+_PLACE_WORDS = re.compile(r"省|自治区|市|县|区|镇|乡|街道|村|路|街|巷|号|组|园|楼")
+
+
+def looks_like_address(text: str) -> bool:
+    return len(set(_PLACE_WORDS.findall(text))) >= 2
+
+
 def check_art3(record: DossierRecord, rs: RuleSet) -> Check:
     a = record.applicant
     licences = docs_of(record, "business_licence")
@@ -30,9 +39,13 @@ def check_art3(record: DossierRecord, rs: RuleSet) -> Check:
     if a.registration_authority:
         signs["登记机关“" + a.registration_authority + "”"] = any(n in a.registration_authority for n in rs.region_names)
     address_ok = None
-    if a.address:
+    note = ""
+    if a.address and looks_like_address(a.address):
         address_ok = any(n in a.address for n in rs.region_names)
         signs["住所“" + a.address + "”"] = address_ok
+    elif a.address:
+        # e.g. the 经营范围 read into 住所 by a layout the extractor did not know: no sign either way
+        note = f"；读到的住所“{a.address[:30]}”不像地址，未作判断依据"
     evidence = evidence or [p for d in licences for p in doc_provenance(d)]
     if not signs:
         return Check("ART3", "needs_review", "第三条：营业执照上未读到地区码、登记机关或住所，请人工核实是否为高明区单位", evidence)
@@ -40,10 +53,10 @@ def check_art3(record: DossierRecord, rs: RuleSet) -> Check:
     registered = [v for k, v in signs.items() if not k.startswith("住所")]
     # docs/SCREENING.md: (region code or authority) points to Gaoming, and the address if read.
     if any(registered) and address_ok is not False:
-        return Check("ART3", "pass", f"第三条：申请单位在高明区注册（{listed}）", evidence)
+        return Check("ART3", "pass", f"第三条：申请单位在高明区注册（{listed}）{note}", evidence)
     if not any(signs.values()):
-        return Check("ART3", "fail", f"第三条：申请单位不在高明区（{listed}），不属于本办法认定范围", evidence)
-    return Check("ART3", "needs_review", f"第三条：注册地信息不一致（{listed}），请人工核实", evidence)
+        return Check("ART3", "fail", f"第三条：申请单位不在高明区（{listed}），不属于本办法认定范围{note}", evidence)
+    return Check("ART3", "needs_review", f"第三条：注册地信息不一致（{listed}），请人工核实{note}", evidence)
 
 
 def _date(v: str | None) -> dt.date | None:

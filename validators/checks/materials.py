@@ -8,7 +8,7 @@ from extractors.records import DossierRecord, Provenance
 from validators.checks.common import doc_provenance, doc_text, docs_of, member_has, norm_unit_name, page_text
 from validators.findings import Check
 from validators.findings_util import data, person_label
-from validators.forensics.seals import find_red_seals
+from validators.forensics.seals import find_red_seals, read_beside_seal
 from validators.ruleset import RuleSet
 
 
@@ -124,6 +124,11 @@ def check_art5_4(record: DossierRecord) -> Check:
 from validators.ocr_tolerance import from_ocr, probable_misread, reread_values  # noqa: E402
 
 
+def has_copy_mark(text: str) -> bool:
+    """Whether a text contains the 与原件相符 annotation (wordings and OCR variants as data)."""
+    return _has_mark(re.sub(r"\s", "", text))
+
+
 def _has_mark(text: str) -> bool:
     spec = data("copy_marks.yaml")
     if any(m in text for m in spec["marks"]) or any(re.search(p, text) for p in spec.get("patterns", [])):
@@ -153,8 +158,8 @@ def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
     # licence) is an electronic original, not a copy: no 与原件相符 mark is asked of it.
     originals = [(d, p) for d, p in candidates if _electronic_original(record.page(d.file, p))]
     copied = [c for c in candidates if c not in originals]
-    note = (f"（另有{len(originals)}页为电子原件：" + "、".join(f"{d.file}第{p}页" for d, p in originals[:5])
-            + "，不要求加注，请核验其电子签章）") if originals else ""
+    note = (f"（另有{len(originals)}页为电子原件或文档文字页：" + "、".join(f"{d.file}第{p}页" for d, p in originals[:5])
+            + "，不要求加注，电子原件请核验其电子签章）") if originals else ""
     if not copied:
         return Check("ART5.F", "not_applicable", "第五条：没有需加注“与原件相符”并盖章的复印件" + note)
     failures, unjudged, evidence = [], [], []
@@ -171,6 +176,9 @@ def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
             unjudged.append(where)
             continue
         mark = _has_mark(page_text(page))
+        if seals and not mark and page.text_source == "ocr":
+            # read again beside each seal, where the mark is written (first seals only: cost)
+            mark = any(has_copy_mark(t) for s in seals[:2] for t in read_beside_seal(page.image_path, s, has_copy_mark))
         if seals and not mark and page.text_source == "ocr":
             # The seal usually covers the handwritten mark and OCR misses it: on a scanned
             # page an unread mark is "could not judge", not "absent" (sample batch: 13 of 30
@@ -194,5 +202,9 @@ def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
 
 
 def _electronic_original(page) -> bool:
-    return (page is not None and page.file.lower().endswith(".pdf")
-            and page.text_source == "text_layer" and not page.source_image)
+    if page is None:
+        return False
+    # typed text of a .docx (a caption such as 营业执照副本复印件 above the embedded scan) is no
+    # copy: the copy is the embedded scan, judged as its own page
+    typed = page.text_source == "docx" and not page.image_path
+    return typed or (page.file.lower().endswith(".pdf") and page.text_source == "text_layer" and not page.source_image)

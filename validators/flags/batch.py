@@ -5,6 +5,9 @@ import datetime as dt
 import re
 from difflib import SequenceMatcher
 
+import cv2
+import numpy as np
+
 from extractors.masking import mask_account
 from extractors.records import DossierRecord, Provenance
 from validators.batch_index import BatchIndex, applicant_key, norm_account, norm_id
@@ -75,6 +78,60 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
             ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text="", engine="image", doc_type=a.doc_type)]
             flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev))
     flags += _reused_id_card_flags(record, index, {(f.evidence[0].file, f.evidence[0].page) for f in flags})
+    flags += _reused_region_flags(record, index, {(f.evidence[0].file, f.evidence[0].page) for f in flags})
+    return flags
+
+
+def _region_candidates(x, y) -> bool:
+    """Same picture means same grey levels (gain ≈ 1, small offset): blocks whose mean or
+    contrast differ cannot match, and skipping them keeps the all-pairs loop cheap."""
+    (_, cx), (_, cy) = x, y
+    sx, sy = float(cx.std()), float(cy.std())
+    if not (abs(float(cx.mean()) - float(cy.mean())) <= 10 and 0.85 <= sx / max(sy, 1e-3) <= 1.18):
+        return False
+    # coarse shape before the costly alignment: one picture correlates highly even unaligned
+    ax, ay = (cv2.resize(c, (12, 20), interpolation=cv2.INTER_AREA).ravel() for c in (cx, cy))
+    ax, ay = ax - ax.mean(), ay - ay.mean()
+    return float(ax @ ay) / max(float(np.linalg.norm(ax) * np.linalg.norm(ay)), 1e-6) >= 0.8
+
+
+def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) -> list[Flag]:
+    """A picture block (a portrait) of one person's document found on exactly one other
+    person's document, in this dossier or another: medium on its own (see
+    image_hash.same_region). A block found on three or more people's documents is printed
+    artwork of the template (the emblem on an ID card's back, a certificate's logo), not a
+    reused picture: every dossier has at least three members, so template artwork always
+    shows up that way."""
+    cache = index.__dict__.setdefault("_region_cache", {})
+    others = [b for b in index.images if b.person and b.fp.regions]
+    flags = []
+    for a in (e for e in index.images if e.dossier_id == record.dossier_id):
+        if (a.file, a.page) in done or not a.person or not a.fp.regions:
+            continue
+        hit = None
+        for k, x in enumerate(a.fp.regions):
+            matches = {}
+            for b in others:
+                if b is a or b.person == a.person or b.person in matches:
+                    continue
+                for m, y in enumerate(b.fp.regions):
+                    key = tuple(sorted([(a.dossier_id, a.file, a.page, k), (b.dossier_id, b.file, b.page, m)]))
+                    if key not in cache:
+                        cache[key] = image_hash.same_region(x, y) if _region_candidates(x, y) else (False, {})
+                    if cache[key][0]:
+                        matches[b.person] = (b, cache[key][1])
+                        break
+            if len(matches) == 1:
+                hit = next(iter(matches.values()))
+                break
+        if not hit:
+            continue
+        b, info = hit
+        where_b = f"{'本申报材料' if b.dossier_id == a.dossier_id else '申报材料' + b.dossier_id}的{b.file}第{b.page}页"
+        detail = (f"第十五条第（一）项：{a.file}第{a.page}页中的图片区域（如证件照）与{where_b}另一人材料中的图片几乎相同"
+                  f"（对齐后残差{info['residual']}，灰度增益{info['gain']}），疑似同一图像被用于不同人员，请对照原件核实")
+        ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text="", engine="image", doc_type=a.doc_type)]
+        flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev, severity="medium"))
     return flags
 
 

@@ -72,7 +72,9 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
     for value, ps in list(groups.items()):
         for p in list(ps):
             better = [normalise(field, r) for r in _rereads(p)]
-            target = next((v for v in better if v != value and v in groups), None)
+            # A re-read that states less than the first reading (谢家 for 谢家豪: a name cut
+            # short by the re-read's own parsing or crop) corrects nothing.
+            target = next((v for v in better if v != value and v in groups and v not in value), None)
             if target:
                 ps.remove(p)
                 groups[target].append(p)
@@ -110,6 +112,11 @@ def _digits(text: str) -> str:
     return f"{m[1]}{int(m[2])}{int(m[3])}" if m else re.sub(r"\D", "", text or "")
 
 
+def _one_digit_dropped(short: str, full: str) -> bool:
+    """`short` is `full` with exactly one digit left out (not changed)."""
+    return len(short) + 1 == len(full) and any(full[:i] + full[i + 1:] == short for i in range(len(full)))
+
+
 def _describe(groups: dict[str, list[Provenance]], mask=None) -> str:
     return "；".join(f"{'、'.join(DOC_NAMES.get(p.doc_type, '材料') + '（' + where(p) + '）' for p in ps)}为“{mask(v) if mask else v}”"
                      for v, ps in groups.items())
@@ -131,8 +138,15 @@ def identity_flags(record: DossierRecord, warnings: list[str] | None = None) -> 
         # The ID number itself states sex and birth date (GB 11643).
         if m.id_number and ric.is_valid(m.id_number):
             born = ric.get_birth_date(m.id_number).isoformat()
-            if m.birth_date and normalise("birth_date", m.birth_date) != born:
-                printed = m.provenance.get("birth_date", [])[:1]
+            printed = m.provenance.get("birth_date", [])[:1]
+            d = ric.get_birth_date(m.id_number)
+            if (m.birth_date and normalise("birth_date", m.birth_date) != born and from_ocr(printed)
+                    and _one_digit_dropped(_digits(printed[0].text if printed else m.birth_date),
+                                           f"{d.year}{d.month}{d.day}")):
+                # 1985年9月1日 read for 1985年9月11日: OCR drops a digit, nobody forges one away
+                if warnings is not None:
+                    warnings.append(f"{who}的出生日期OCR读为{m.birth_date}，比身份证号码中的{born}少一位数字，判断为识别错误")
+            elif m.birth_date and normalise("birth_date", m.birth_date) != born:
                 problems.append(f"出生日期{m.birth_date}与身份证号码中的{born}不一致")
                 evidence += printed
                 # 1986年1月1日 against 19860111: one dropped or misread digit on an OCR'd card.
@@ -209,8 +223,12 @@ def certificate_problems(m: Member, as_of: dt.date) -> list[str]:
             break
     issuer = m.certificate_issuer or ""
     if issuer:
-        gov = any(s in issuer for s in data("issuers.yaml")["government"])
-        if kind == "职业资格证书" and not gov:
+        kinds = data("issuers.yaml")
+        gov = any(s in issuer for s in kinds["government"])
+        # Only an issuer that names another kind of body accuses: a garbled or partly read
+        # issuer (a seal over 职业技能鉴定指导中心 read as 职业技能鉴定指导f) proves nothing.
+        other = not gov and any(s in issuer for s in kinds["non_government"])
+        if kind == "职业资格证书" and other:
             out.append(f"职业资格证书的发证机关“{issuer}”不是人力资源社会保障部门")
         if kind == "职业技能等级证书" and gov:
             out.append(f"职业技能等级证书应由评价机构颁发，发证单位却为政府部门“{issuer}”")
