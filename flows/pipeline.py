@@ -152,7 +152,11 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
                 if field in _NAME_FIELDS:
                     # Another document's value inside the re-read line (which may carry a
                     # neighbouring word or the whole sentence) is the best candidate.
-                    inside = [v for v in values if v and v != prov.value and v in text.replace(" ", "")]
+                    compact = text.replace(" ", "")
+                    inside = [v for v in values if v and v in compact]
+                    # A value that is only part of another found one (谢家 inside 谢家豪) is a
+                    # fragment, not a competing reading.
+                    inside = [v for v in inside if not any(v != w and v in w for w in inside)]
                     candidate = max(inside, key=len) if inside else _name_candidate(text)
                 else:
                     candidate = _best_candidate(field, compact_identifier(text))

@@ -103,3 +103,23 @@ def test_unconfirmed_reread_is_not_adopted():
     applicant = Applicant(name="甲公司", provenance={"name": [lic]})
     pipeline._adopt_reread(applicant, "name", applicant.provenance["name"])
     assert applicant.name == "甲公司"
+
+
+def test_name_reread_prefers_the_whole_name_over_another_documents_fragment(tmp_path: Path):
+    """Another document read only part of the name (谢家 for 谢家豪): the re-read line shows
+    the whole name, so the fragment must not become the re-read's value."""
+    img = Image.new("RGB", (1000, 200), "white")
+    ImageDraw.Draw(img).text((40, 60), "姓名：谢家豪", font=ImageFont.truetype(FONT, 64), fill="black")
+    path = tmp_path / "p1.png"
+    img.save(path)
+    card = Provenance(file="a.pdf", page=1, bbox=(0.0, 0.2, 1.0, 0.8), confidence=0.8, text="谢家豪", engine="tesseract",
+                      value="谢家豪", doc_type="id_card")
+    contract = Provenance(file="c.pdf", page=1, bbox=None, confidence=0.8, text="谢家", engine="text_layer", value="谢家",
+                          doc_type="labour_contract")
+    page = Page(file="a.pdf", page=1, image_path=str(path))
+    member = Member(name="谢家豪", provenance={"name": [card, contract]})
+    record = DossierRecord(dossier_id="D1", files=[FileReading(file="a.pdf", source_path=str(path), sha256="0", kind="image", pages=[page])],
+                           members=[member])
+    assert pipeline.crosscheck_identifiers(record, "rapidocr") == 1
+    assert card.rereads[0]["value"] == "谢家豪"
+    assert member.name == "谢家豪"
