@@ -71,6 +71,11 @@ def _arg_key(value) -> str:
         return "{" + ",".join(f"{_arg_key(k)}:{_arg_key(v)}" for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
     if hasattr(value, "memo_key"):
         return "obj:" + value.memo_key()
+    code = getattr(value, "__code__", None)
+    if code is not None and not getattr(value, "__closure__", None):
+        # A plain function (a test passed to the memoised one): named by its code, so two
+        # lambdas of one module cannot share entries.
+        return f"fn:{value.__module__}.{value.__qualname__}:" + hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()[:16]
     raise _Unkeyable(type(value).__name__)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from extractors.page_image import load_page
+from extractors.page_memo import page_memo
 
 BBox = tuple[float, float, float, float]
 
@@ -63,6 +64,7 @@ def _crop(arr: np.ndarray, bbox: BBox) -> np.ndarray:
     return arr[max(0, int(y0 * h)):min(h, int(np.ceil(y1 * h))), max(0, int(x0 * w)):min(w, int(np.ceil(x1 * w)))]
 
 
+@page_memo
 def region_scores(image_path: str, bboxes: list[BBox]) -> list[dict[str, float]]:
     if not bboxes:
         return []
@@ -128,6 +130,7 @@ def suspicious(score: dict[str, float]) -> bool:
     return score["ela_ratio"] >= ELA_RATIO or (noisy_page and score["noise_ratio"] <= 1 / NOISE_RATIO)
 
 
+@page_memo
 def background_delta(image_path: str, bbox, margin: float = 1.0) -> float | None:
     """Distance (RGB grey levels) between the paper colour inside a field box and in the band
     around it. A typed patch pasted over a photographed value brings its own flat, cleaner

@@ -24,6 +24,7 @@ Gaussian σ 1.5) must correlate ≥ 0.85. Copies measured ≥ 0.96, changed text
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ import numpy as np
 from PIL import Image
 
 from extractors.page_image import load_page
+from extractors.page_memo import page_memo
 
 PHASH_CANDIDATE = 16  # bits of 64; crops of 3-4 % measured 12
 CROP_CANDIDATE = 28  # phash bound for the crop-resistant route (15 % crop + JPEG measured 26)
@@ -51,8 +53,13 @@ class PageFingerprint:
     crop_resistant: Any = None  # imagehash.ImageMultiHash, for person documents only (slow)
     # pictorial blocks (a portrait, a pasted picture): (box in WORK_WIDTH pixels, REGION_SIZE crop)
     regions: list = field(repr=False, default_factory=list)
+    digest: str = ""  # of the working image: names the fingerprint in the page memo
+
+    def memo_key(self) -> str:
+        return f"{self.digest}:{self.crop_resistant is not None}:{len(self.regions)}"
 
 
+@page_memo
 def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
     """Hashes and ORB features of a page image; None if it cannot be read.
 
@@ -71,12 +78,16 @@ def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = F
     small = Image.fromarray(g)  # hashing the 800 px copy: same bits, a tenth of the time
     ph, dh = imagehash.phash(small), imagehash.dhash(small)
     kp, des = cv2.ORB_create(500).detectAndCompute(g, None)
+    # Only the points' positions are used; plain arrays keep the fingerprint picklable
+    # (page memo, other processes), which cv2.KeyPoint objects are not.
+    pts = np.float32([k.pt for k in kp]).reshape(-1, 2)
     crh = None
     if crop_resistant:
         thumb = small.resize((300, max(1, int(small.height * 300 / small.width))))
         crh = imagehash.crop_resistant_hash(thumb, min_segment_size=100, segmentation_image_size=200)
     regs = pictorial_regions(rgb, g) if regions else []
-    return PageFingerprint(ph, dh, g, kp, des, crh, regs)
+    digest = hashlib.sha256(g.tobytes()).hexdigest()[:32]
+    return PageFingerprint(ph, dh, g, pts, des, crh, regs, digest)
 
 
 def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
@@ -86,8 +97,8 @@ def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a.descriptors, b.descriptors)
     if len(matches) < 20:
         return None
-    src = np.float32([b.keypoints[m.trainIdx].pt for m in matches])
-    dst = np.float32([a.keypoints[m.queryIdx].pt for m in matches])
+    src = np.float32([b.keypoints[m.trainIdx] for m in matches])
+    dst = np.float32([a.keypoints[m.queryIdx] for m in matches])
     # Full affine, not similarity: scanners and re-saves scale x and y differently.
     M, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3)
     if M is None or inliers is None or int(inliers.sum()) < 15:
@@ -120,6 +131,7 @@ def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
     return worst if n >= 20 else None
 
 
+@page_memo
 def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[str, float]]:
     """(is near-duplicate, measurements) for two fingerprints."""
     dist = int(a.phash - b.phash)

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from extractors.page_image import load_page
+from extractors.page_memo import page_memo
 
 BBox = tuple[float, float, float, float]
 
@@ -31,6 +32,7 @@ def red_mask(rgb: np.ndarray) -> np.ndarray:
     return cv2.bitwise_or(low, high)
 
 
+@page_memo
 def find_red_seals(image_path: str) -> list[BBox]:
     """Bounding boxes (fractions of width/height, origin top-left) of red round seals."""
     rgb = np.asarray(load_page(image_path).convert("RGB"))
