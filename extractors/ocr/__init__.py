@@ -120,12 +120,12 @@ def reread(image_path: str | Path, bbox: tuple[float, float, float, float],
     crop = cv2.copyMakeBorder(crop, margin, margin, margin, margin, cv2.BORDER_REPLICATE)
     try:
         if engine == "rapidocr":
-            raw = rapid.read_crop(crop)
+            raw = rapid.read_crop(crop, timeout)
         elif engine == "tesseract":
             raw = tesseract.read_crop(crop, timeout)
         else:
             return []
-    except (OcrTimeout, RuntimeError):
+    except Exception:  # a timeout or an engine crash: no second reading, never a crash
         return []
     out = []
     for ln in raw:
