@@ -80,20 +80,22 @@ def _text(v: str) -> str | None:
     return _SPACE_NEAR_CJK.sub("", clean_line(v)) or None
 
 
-def _id(v: str) -> str | None:
-    m = _ID_IN.search(v)
+def _identifier(v: str, exact, too_long, repair, kind: str) -> str | None:
+    """A well-formed identifier in `v`, else one read with an extra character that exactly
+    one deletion makes valid (`repair`), else None."""
+    m = exact.search(v)
     if m:
-        return nz.compact_identifier(m.group(0), "id")
-    m = _ID_LONG.search(v)
-    return nz.repair_id(m.group(0)) if m else None
+        return nz.compact_identifier(m.group(0), kind)
+    m = too_long.search(v)
+    return repair(m.group(0)) if m else None
+
+
+def _id(v: str) -> str | None:
+    return _identifier(v, _ID_IN, _ID_LONG, nz.repair_id, "id")
 
 
 def _uscc(v: str) -> str | None:
-    m = _USCC_IN.search(v)
-    if m:
-        return nz.compact_identifier(m.group(0), "uscc")
-    m = _USCC_LONG.search(v)
-    return nz.repair_uscc(m.group(0)) if m else None
+    return _identifier(v, _USCC_IN, _USCC_LONG, nz.repair_uscc, "uscc")
 
 
 def _cert(v: str) -> str | None:
