@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -102,3 +104,32 @@ def test_worksheets_have_the_five_stage_sheets(screened_sample):
     did = sorted(_truth())[0]
     wb = load_workbook(out / did / "worksheet.xlsx")
     assert {"资格初审", "资格复核", "综合评议", "疑点", "期限"} <= set(wb.sheetnames)
+
+
+def test_every_sample_worksheet_prints_on_a4_in_libreoffice(screened_sample, tmp_path):
+    """What a clerk does with each worksheet: open it in LibreOffice and print it. Every page
+    of every sample dossier's workbook comes out A4 landscape with legible Chinese text."""
+    from tests.test_reports_render import PDFTOTEXT, SOFFICE, pdf_pages, pdf_raw_text
+
+    if not (SOFFICE and PDFTOTEXT):
+        pytest.skip("LibreOffice or pdftotext not installed")
+    out = screened_sample["out"]
+    books = sorted(out.glob("*/worksheet.xlsx"))
+    assert len(books) == len(_truth())
+    # One LibreOffice start for all: copies named by dossier (the workbooks share a file name).
+    copies = []
+    for book in books:
+        copies.append(tmp_path / f"{book.parent.name}.xlsx")
+        shutil.copy2(book, copies[-1])
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path / "pdf"), *map(str, copies)], check=True, capture_output=True, timeout=600)
+    for copy in copies:
+        did = copy.stem
+        pdf = tmp_path / "pdf" / f"{did}.pdf"
+        pages = pdf_pages(pdf)
+        assert pages and all(p["size"] == (842, 595) for p in pages), (did, {p["size"] for p in pages})
+        printed = [p["text_pt"] for p in pages if p["text_pt"]]
+        assert printed and min(printed) >= 7.5, (did, min(printed or [0]))
+        text = pdf_raw_text(pdf)
+        for sheet in ("资格初审", "资格复核", "综合评议", "疑点", "期限"):
+            assert sheet in text, (did, sheet)
