@@ -14,6 +14,9 @@ from pathlib import Path
 from flows.settings import crosscheck_engine_for
 
 
+_NEEDS_SERVER = "{what} 需要先设置 PREFECT_API_URL（持久化 Prefect 服务器的地址，如 http://127.0.0.1:4200/api）"
+
+
 def _die(msg: str, code: int = 2) -> int:
     print(f"dossier-screen: {msg}", file=sys.stderr)
     return code
@@ -90,7 +93,7 @@ def _print_outcome(summary: list[dict], out: Path) -> None:
 def _screen_on_server(args, batch: Path, out: Path, as_of: date, intake: str | None) -> int:
     """Submit the batch to a deployment on a persistent Prefect server and wait for it."""
     if not os.environ.get("PREFECT_API_URL"):
-        return _die("--deployment 需要先设置 PREFECT_API_URL（持久化 Prefect 服务器的地址，如 http://127.0.0.1:4200/api）")
+        return _die(_NEEDS_SERVER.format(what="--deployment"))
     from flows.deployment import run_deployed
 
     parameters = {
@@ -111,7 +114,7 @@ def _screen_on_server(args, batch: Path, out: Path, as_of: date, intake: str | N
 
 def cmd_deploy(args) -> int:
     if not os.environ.get("PREFECT_API_URL"):
-        return _die("deploy 需要先设置 PREFECT_API_URL（持久化 Prefect 服务器的地址，如 http://127.0.0.1:4200/api）")
+        return _die(_NEEDS_SERVER.format(what="deploy"))
     from flows.deployment import FLOW_NAME, deploy
 
     try:
