@@ -246,12 +246,13 @@ def _ocr_uncached(path: Path, engine: str, lang: str | None) -> tuple[str, float
     return "\n".join(ln.text for ln in res.lines), res.seconds, res.rotation, res.error
 
 
-def bench_synthetic(n: int, engines: list[str], langs: list[str], conditions: list[str]) -> list[dict]:
+def bench_synthetic(n: int, engines: list[str], langs: list[str], conditions: list[str],
+                    first_seed: int = 0) -> list[dict]:
     from extractors.textclean import clean_line, compact_digits
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="ocrbench_") as tmp:
-        for seed in range(n):
+        for seed in range(first_seed, first_seed + n):
             page, printed, fields = render_page(seed)
             for cond in conditions:
                 img = degrade(page, cond, seed)
@@ -549,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default="tesseract,rapidocr")
     ap.add_argument("--langs", default="chi_sim", help="Tesseract models to compare")
     ap.add_argument("--synthetic", type=int, default=2, help="synthetic pages per condition")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="synthetic pages are seeds FIRST..FIRST+N-1 (a fresh range is untuned)")
     ap.add_argument("--conditions", default="clean,noisy,skewed,sealed,photocopy,heavy,photo,rot90,rot180")
     ap.add_argument("--no-realdata", action="store_true")
     ap.add_argument("--samples", type=Path, default=Path(__file__).resolve().parent.parent / "sample_dossiers")
@@ -566,7 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     engines = [e for e in args.engines.split(",") if e]
     rows = []
     if not args.batch_only:
-        rows += bench_synthetic(args.synthetic, engines, args.langs.split(","), args.conditions.split(","))
+        rows += bench_synthetic(args.synthetic, engines, args.langs.split(","), args.conditions.split(","),
+                                args.first_seed)
         if not args.no_realdata:
             rows += bench_realdata(engines)
     roots = args.batch_truth or ([args.samples] if args.samples.exists() else [])

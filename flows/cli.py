@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", dest="as_of")
     s.add_argument("--registry")
     s.add_argument("--intake-date", dest="intake_date", help="受理日期（审核期限的起算日，默认同 --as-of）")
-    s.add_argument("--engine", choices=["tesseract", "rapidocr"], default="tesseract")
+    s.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
     s.add_argument("--no-crosscheck", action="store_true", help="不用第二识别引擎复核关键号码")
     s.add_argument("--ocr-timeout", type=float, default=60.0)
     s.add_argument("--workers", type=int, default=0, help="并行数（默认：CPU 核数）")
@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("extract", help="读取单个文件")
     e.add_argument("file")
     e.add_argument("--json", action="store_true")
-    e.add_argument("--engine", choices=["tesseract", "rapidocr"], default="tesseract")
+    e.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
     e.set_defaults(func=cmd_extract)
 
     d = sub.add_parser("decisions", help="读回审核人填写的工作表，生成结论台账")

@@ -22,7 +22,7 @@ DEFAULT_DEPLOYMENT = "dossier-screen"
 
 @flow(name=FLOW_NAME, log_prints=False)
 def screen_batch_deployed(batch_dir: str, out_dir: str, as_of: str, registry: str | None = None,
-                          intake_date: str | None = None, engine: str = "tesseract", crosscheck: bool = True,
+                          intake_date: str | None = None, engine: str = "rapidocr", crosscheck: bool = True,
                           ocr_timeout: float = 60.0, workers: int = 0, dask_address: str | None = None) -> list[dict]:
     """Screen BATCH_DIR into OUT_DIR on the worker's machine; returns the masked batch table."""
     from flows.runners import run_screen

@@ -6,7 +6,7 @@ from pathlib import Path
 from flows import pipeline
 
 
-def extract_file(path: Path, work_dir: Path, engine: str = "tesseract") -> dict:
+def extract_file(path: Path, work_dir: Path, engine: str = "rapidocr") -> dict:
     from extractors.classify import classify_pages
     from extractors.fields import extract_fields
     from extractors.ingest import read_file

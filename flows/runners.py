@@ -11,7 +11,8 @@ def task_runner_for(settings: RunSettings):
         return DaskTaskRunner(address=settings.dask_address)
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    # OCR runs tesseract as a subprocess: threads keep every core busy at ~10 ms per task.
+    # Both engines leave the GIL during recognition (Tesseract is a subprocess, ONNX Runtime
+    # releases it), so threads keep every core busy at ~10 ms per task.
     return ThreadPoolTaskRunner(max_workers=settings.worker_count())
 
 

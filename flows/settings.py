@@ -21,8 +21,8 @@ class RunSettings:
     as_of: str  # ISO date
     registry: str | None = None
     intake_date: str | None = None  # ISO; the Art. 6 deadlines run from receipt (default: as-of)
-    ocr_engine: str = "tesseract"
-    crosscheck_engine: str | None = "rapidocr"
+    ocr_engine: str = "rapidocr"
+    crosscheck_engine: str | None = "tesseract"
     ocr_timeout: float = 60.0
     dpi: int = 300
     workers: int = 0  # 0: one per core

@@ -188,7 +188,7 @@ exec sleep 600
     wrapper.chmod(0o755)
     env = _env(tmp_path / "home") | {"PATH": f"{fake_bin}:{os.environ['PATH']}"}
     t0 = time.monotonic()
-    proc = subprocess.run(_cmd(one_dossier_batch, tmp_path / "out", "--ocr-timeout", "3"), cwd=ROOT, env=env,
+    proc = subprocess.run(_cmd(one_dossier_batch, tmp_path / "out", "--engine", "tesseract", "--ocr-timeout", "3"), cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads((tmp_path / "out" / DOSSIER / "result.json").read_text(encoding="utf-8"))

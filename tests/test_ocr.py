@@ -3,6 +3,7 @@ images, orientation, time limits and the disk cache."""
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -213,3 +214,42 @@ def test_reread_crop_with_other_engine(rapid_engine, page_png, tmp_path):
     assert any(b.ID_NUMBER in t for t in _ids(lines)), [ln.text for ln in lines]
     hit = next(ln for ln in lines if b.ID_NUMBER in compact_digits(ln.text))
     assert abs((hit.bbox[1] + hit.bbox[3]) / 2 - (bbox[1] + bbox[3]) / 2) < 0.05  # page fractions
+
+
+def _a4_page(tmp_path, lines, size=42):
+    """A 300 dpi A4 page (2480 x 3508) with `lines` a third of the way down."""
+    from PIL import Image
+
+    page = Image.new("RGB", (2480, 3508), "white")
+    block = b.text_image(lines, size=size)
+    page.paste(block, (200, 1100))
+    p = tmp_path / "a4.png"
+    page.save(p)
+    return p, (1100 + 30) / 3508
+
+
+def test_rapidocr_detects_small_and_reads_large(rapid_engine, tmp_path, monkeypatch):
+    """A 300 dpi page is detected at DET_SIDE but read from the larger image: the reading
+    and its place on the page are those of detection at full size."""
+    lines = ["劳动合同书", "公民身份号码 " + b.ID_NUMBER, "工作岗位：数控车工", "合同期限自2021年3月1日起"]
+    path, top = _a4_page(tmp_path, lines)
+    split = ocr.ocr_page(path, engine="rapidocr", timeout=120)
+    monkeypatch.setattr(rapid, "DET_SIDE", 4000)  # no downscaling: the engine's own path
+    whole = ocr.ocr_page(path, engine="rapidocr", timeout=120)
+    assert split.error is None and whole.error is None
+    assert [ln.text for ln in split.lines] == [ln.text for ln in whole.lines]
+    hit = next(ln for ln in split.lines if b.ID_NUMBER in compact_digits(ln.text))
+    twin = next(ln for ln in whole.lines if b.ID_NUMBER in compact_digits(ln.text))
+    assert all(abs(a - c) < 0.01 for a, c in zip(hit.bbox, twin.bbox)), (hit.bbox, twin.bbox)
+    # Second of four lines, 42 px type at 1.6 line pitch, below a 30 px pad.
+    expected_mid = top + (1.5 * 42 * 1.6) / 3508
+    assert abs((hit.bbox[1] + hit.bbox[3]) / 2 - expected_mid) < 0.01
+    assert rapid.settings()["det_side"] == 4000  # the cache key follows the setting
+
+
+def test_rapidocr_page_call_honours_the_deadline(rapid_engine, tmp_path):
+    path, _ = _a4_page(tmp_path, ["公民身份号码 " + b.ID_NUMBER])
+    img, _ = rapid.pp.cap_size(rapid.pp.load_rgb(path), rapid.REC_SIDE)
+    with pytest.raises(tesseract.OcrTimeout):
+        rapid.detect_page(img, time.monotonic() - 1)
+    assert any(b.ID_NUMBER in compact_digits(t) for _, t, _ in rapid.detect_page(img, time.monotonic() + 120))

@@ -1,7 +1,7 @@
 """OCR of page images: `ocr_page` for a whole page, `reread` for one field's crop.
 
-Engines: "tesseract" (default; chi_sim through pytesseract) and "rapidocr" (PP-OCRv4
-ONNX). Both return the same `OcrResult`: lines with boxes as fractions of the UPRIGHT
+Engines: "rapidocr" (PP-OCRv4 ONNX; the flow's default) and "tesseract" (chi_sim through
+pytesseract; the flow's cross-check). Both return the same `OcrResult`: lines with boxes as fractions of the UPRIGHT
 page image, the clockwise rotation that made it upright, and — when that rotation is not
 0 — the path of the upright image saved beside the input. Results are cached on disk by
 image content and engine settings, so a rerun re-OCRs nothing.
