@@ -175,7 +175,7 @@ def screen_batch(settings: RunSettings) -> dict:
             for err in registry_errors:
                 logger.warning("登记名册：%s", mask_text(err))
         ordered = [records[pipeline.dossier_id_of(s)] for s in sources if pipeline.dossier_id_of(s) in records]
-        index = build_index(ordered, registry_rows)
+        index = build_index(ordered, registry_rows, workers=settings.worker_count())
         ruleset = load_ruleset(as_of)
         times.add("index", time.perf_counter() - t0)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 from PIL import Image
 
-from extractors.page_image import load_page
-
+from extractors import page_image
 from extractors.records import Page
 
 MAX_WIDTH = 1600
@@ -25,21 +25,38 @@ def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, 
     Returns (file, page) -> path relative to `dossier_out`.
     """
     out_dir = Path(dossier_out) / "pages"
-    mapping: dict[tuple[str, int], str] = {}
-    n = 0
-    for page in pages:
-        if not page.image_path:
-            continue
+    decoded: dict[int, object] = {}
+    # Pages the judging steps just decoded are still in the shared page cache: export them
+    # first, before decoding the others pushes them out (each page decoded once, not twice).
+    todo = [i for i, p in enumerate(pages) if p.image_path]
+    todo.sort(key=lambda i: not page_image.is_cached(pages[i].image_path))
+    for i in todo:
         try:
-            img = load_page(page.image_path).convert("RGB")  # JPEG has no alpha / palette
+            decoded[i] = _review_image(pages[i].image_path)
         except (OSError, ValueError):
             continue
-        if img.width > MAX_WIDTH:
-            h = max(1, round(img.height * MAX_WIDTH / img.width))
-            img = img.resize((MAX_WIDTH, h), Image.LANCZOS, reducing_gap=2.0)  # box-reduce first: 5x faster
+    mapping: dict[tuple[str, int], str] = {}
+    n = 0
+    for i, page in enumerate(pages):
+        if i not in decoded:
+            continue
         n += 1
         out_dir.mkdir(parents=True, exist_ok=True)
         rel = f"pages/{n:03d}.jpg"
-        img.save(Path(dossier_out) / rel, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        (Path(dossier_out) / rel).write_bytes(decoded[i])
         mapping[(page.file, page.page)] = rel
     return mapping
+
+
+def _review_image(image_path: str) -> bytes:
+    """The page as JPEG bytes, at most MAX_WIDTH wide."""
+    import io
+
+    rgb = page_image.load_rgb_array(image_path)  # JPEG has no alpha / palette: RGB
+    h, w = rgb.shape[:2]
+    if w > MAX_WIDTH:
+        # Area averaging: anti-aliased like Lanczos for text, at a third of its cost.
+        rgb = cv2.resize(rgb, (MAX_WIDTH, max(1, round(h * MAX_WIDTH / w))), interpolation=cv2.INTER_AREA)
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buf.getvalue()

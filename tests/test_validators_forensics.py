@@ -206,3 +206,168 @@ def test_background_delta_sees_a_pasted_patch_on_a_photo(tmp_path):
     patched.save(tmp_path / "patched.jpg", quality=92)
     tampered = ela.background_delta(str(tmp_path / "patched.jpg"), box)
     assert clean < ela.BG_DELTA <= tampered
+
+
+# ------------------------------------------------ the shared page decoder and its users
+# Same pixels, same answers as before the page cache; fewer decodes and copies.
+from extractors import page_image  # noqa: E402
+from extractors.carriers.common import save_png  # noqa: E402
+from extractors.records import Page  # noqa: E402
+from reports.page_images import MAX_WIDTH, export_page_images  # noqa: E402
+
+
+def _scan_page(path, size=(2480, 3508), seed=0, mode="RGB"):
+    rng = np.random.default_rng(seed)
+    arr = np.full((size[1], size[0], 3), 246, np.uint8)
+    arr += rng.integers(0, 8, arr.shape, dtype=np.uint8)  # paper grain
+    img = Image.fromarray(arr, "RGB")
+    d = ImageDraw.Draw(img)
+    for i in range(12):
+        y = 200 + i * 250
+        d.rectangle([300, y, 300 + 120 * (i % 7 + 3), y + 60], fill=(20, 20, 20))
+    d.ellipse([1700, 2600, 2100, 3000], outline=(220, 0, 0), width=14)
+    if mode == "RGB":
+        save_png(img, path)
+    else:
+        img.convert(mode).save(path)
+    return path
+
+
+@pytest.fixture
+def fresh_page_cache():
+    page_image.clear_cache()
+    yield
+    page_image.clear_cache()
+
+
+@pytest.mark.parametrize("name,mode", [("p.png", "RGB"), ("g.png", "L"), ("a.png", "RGBA"), ("j.jpg", "RGB")])
+def test_decoded_pixels_are_pillows(tmp_path, name, mode, fresh_page_cache):
+    path = tmp_path / name
+    if name.endswith(".jpg"):
+        _scan_page(tmp_path / "src.png", size=(800, 1100)).rename(path.with_suffix(".png"))
+        Image.open(path.with_suffix(".png")).save(path, quality=85)
+    else:
+        _scan_page(path, size=(800, 1100), mode=mode)
+    got = page_image.load_rgb_array(path)
+    with Image.open(path) as im:
+        want = np.asarray(im.convert("RGB"))
+    assert got.dtype == np.uint8 and got.shape == want.shape
+    assert np.array_equal(got, want)
+    assert not got.flags.writeable  # shared between steps: nobody may draw on it
+
+
+def test_decoded_once_while_cached_and_again_when_rewritten(tmp_path, monkeypatch, fresh_page_cache):
+    path = _scan_page(tmp_path / "p.png", size=(600, 800))
+    calls = []
+    real = page_image._decode
+    monkeypatch.setattr(page_image, "_decode", lambda p: calls.append(p) or real(p))
+    a = page_image.load_rgb_array(path)
+    assert page_image.is_cached(path)
+    b = page_image.load_rgb_array(path)
+    assert a is b and len(calls) == 1
+    _scan_page(path, size=(600, 800), seed=1)  # rewritten: new size/mtime -> decoded again
+    import os
+
+    os.utime(path, ns=(1, 1))
+    page_image.load_rgb_array(path)
+    assert len(calls) == 2
+
+
+def test_export_numbers_pages_in_record_order_whatever_is_cached(tmp_path, fresh_page_cache):
+    paths = [_scan_page(tmp_path / f"p{i}.png", size=(2000 + 100 * i, 2800), seed=i) for i in range(3)]
+    pages = [Page(file="a.pdf", page=i + 1, image_path=str(p)) for i, p in enumerate(paths)]
+    pages.insert(1, Page(file="a.pdf", page=9, image_path=None))
+    page_image.load_rgb_array(paths[2])  # the last page is still decoded: exported first
+    out = tmp_path / "out"
+    mapping = export_page_images(pages, out)
+    assert mapping == {("a.pdf", 1): "pages/001.jpg", ("a.pdf", 2): "pages/002.jpg", ("a.pdf", 3): "pages/003.jpg"}
+    for i, p in enumerate(paths):
+        with Image.open(out / mapping[("a.pdf", i + 1)]) as im:
+            assert im.format == "JPEG" and im.mode == "RGB" and im.width == MAX_WIDTH
+            src = Image.open(p)
+            assert im.height == round(src.height * MAX_WIDTH / src.width)
+            # the same picture as a high-quality (Lanczos) reduction of the page
+            want = np.asarray(src.convert("RGB").resize(im.size, Image.LANCZOS), dtype=np.float32)
+            assert np.abs(np.asarray(im, dtype=np.float32) - want).mean() < 3.0
+
+
+def test_small_pages_are_not_enlarged(tmp_path, fresh_page_cache):
+    p = _scan_page(tmp_path / "s.png", size=(900, 1200))
+    mapping = export_page_images([Page(file="s.png", page=1, image_path=str(p))], tmp_path / "out")
+    with Image.open(tmp_path / "out" / mapping[("s.png", 1)]) as im:
+        assert im.size == (900, 1200)
+
+
+def _background_delta_whole_page(image_path, bbox, margin=1.0):
+    """The former implementation: the whole page converted to float first."""
+    img = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32)
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(bbox[2] * w), int(bbox[3] * h)
+    if x1 - x0 < 8 or y1 - y0 < 4:
+        return None
+    pad = int((y1 - y0) * margin)
+    X0, Y0, X1, Y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    ring = np.ones((Y1 - Y0, X1 - X0), bool)
+    ring[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = False
+    inner, outer = img[y0:y1, x0:x1].reshape(-1, 3), img[Y0:Y1, X0:X1][ring]
+    if len(outer) < 50:
+        return None
+
+    def paper(px):
+        lum = px.mean(axis=1)
+        return np.median(px[lum >= np.percentile(lum, 60)], axis=0)
+
+    return float(np.linalg.norm(paper(inner) - paper(outer)))
+
+
+@pytest.mark.parametrize("bbox", [(0.1, 0.05, 0.5, 0.08), (0.0, 0.0, 0.3, 0.02), (0.8, 0.97, 1.0, 1.0), (0.2, 0.3, 0.201, 0.31)])
+def test_background_delta_on_the_box_alone_is_the_whole_page_answer(tmp_path, bbox, fresh_page_cache):
+    p = _scan_page(tmp_path / "p.png", size=(1240, 1754))
+    assert ela.background_delta.uncached(str(p), bbox) == _background_delta_whole_page(p, bbox)
+
+
+def _tile_agreement_before(a, b):
+    """The former implementation: both sides' statistics computed at full size per pair."""
+    import cv2
+
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a.descriptors, b.descriptors)
+    src = np.float32([b.keypoints[m.trainIdx] for m in matches])
+    dst = np.float32([a.keypoints[m.queryIdx] for m in matches])
+    M, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3)
+    h, w = a.gray.shape
+    warped = cv2.warpAffine(b.gray, M, (w, h), borderValue=255).astype(np.float32)
+    valid = cv2.erode(cv2.warpAffine(np.ones_like(b.gray), M, (w, h), borderValue=0), np.ones((9, 9), np.uint8))
+    A = cv2.GaussianBlur(a.gray.astype(np.float32), (0, 0), 1.5)
+    B = cv2.GaussianBlur(warped, (0, 0), 1.5)
+    k = (40, 40)
+    mean = lambda x: cv2.blur(x, k, borderType=cv2.BORDER_REFLECT)  # noqa: E731
+    ma, mb = mean(A), mean(B)
+    va, vb = mean(A * A) - ma * ma, mean(B * B) - mb * mb
+    cov = mean(A * B) - ma * mb
+    inside = cv2.erode(valid, np.ones(k, np.uint8))
+    grid = np.ix_(np.arange(20, h - 20 + 1, 20), np.arange(20, w - 20 + 1, 20))
+    va, vb, cov, inside = va[grid], vb[grid], cov[grid], inside[grid]
+    content = (inside > 0) & ((va >= 144) | (vb >= 144))
+    denom = np.sqrt(np.clip(va, 0, None) * np.clip(vb, 0, None))
+    corr = np.where(denom > 1e-3, cov / np.maximum(denom, 1e-3), 0.0)[content]
+    return float(corr.min()) if corr.size >= 20 else None
+
+
+def test_tile_agreement_with_the_reference_side_cached_is_the_former_answer(tmp_path, fresh_page_cache):
+    import cv2
+
+    a = image_hash.fingerprint.uncached(str(_scan_page(tmp_path / "a.png", size=(1240, 1754))))
+    other = Image.open(tmp_path / "a.png").convert("RGB")
+    other = other.crop((20, 30, other.width - 10, other.height - 25))  # a slightly cropped copy
+    save_png(other, tmp_path / "b.png")
+    b = image_hash.fingerprint.uncached(str(tmp_path / "b.png"))
+    image_hash._REFERENCE_CACHE.clear()
+    cv2.setRNGSeed(7)
+    first = image_hash.tile_agreement(a, b)
+    assert len(image_hash._REFERENCE_CACHE) == 1
+    cv2.setRNGSeed(7)
+    again = image_hash.tile_agreement(a, b)  # a's side from the cache
+    cv2.setRNGSeed(7)
+    before = _tile_agreement_before(a, b)
+    assert first is not None and first > image_hash.TILE_CORRELATION_MIN
+    assert first == again == before

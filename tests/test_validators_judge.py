@@ -685,3 +685,21 @@ def test_rereads_that_correct_misreadings_do_not_confirm_a_mismatch(tmp_path):
     j = run(rec)
     assert "APPLICANT_MISMATCH" not in codes(j)
     assert sum("识别错误" in w for w in j.warnings) >= 2
+
+
+def test_index_fingerprints_on_threads_are_the_sequential_ones(tmp_path):
+    a = good_record(tmp_path / "a", "D1", images=True)
+    b = good_record(tmp_path / "b", "D2", unit="佛山市高明区另一有限公司", code=make_uscc(org_body="MA4UQ7R4"),
+                    account="44050166099999999999", id_offset=100, images=True)
+    for rec in (a, b):
+        for p in rec.pages:
+            if not p.file.startswith(("id_", "contract_")):
+                p.image_path = None
+    a.page("id_0.jpg", 1).image_path = _card(tmp_path / "a_card.png", "张伟", a.members[0].id_number)
+    b.page("id_0.jpg", 1).image_path = _card(tmp_path / "b_card.png", "张三", b.members[0].id_number)
+    one, two = build_index([a, b], [], workers=1), build_index([a, b], [], workers=2)
+    assert len(one.images) == len(two.images) >= 2
+    for x, y in zip(one.images, two.images):
+        assert (x.dossier_id, x.file, x.page, x.doc_type, x.person) == (y.dossier_id, y.file, y.page, y.doc_type, y.person)
+        assert (x.fp.digest, str(x.fp.phash), str(x.fp.crop_resistant), len(x.fp.regions)) == \
+               (y.fp.digest, str(y.fp.phash), str(y.fp.crop_resistant), len(y.fp.regions))

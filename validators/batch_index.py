@@ -149,9 +149,39 @@ def _page_person(record: DossierRecord) -> dict[tuple[str, int], str]:
     return out
 
 
-def build_index(records: list[DossierRecord], registry: list[RegistryRow]) -> BatchIndex:
+def _fingerprint_args(records: list[DossierRecord], use_crh: bool) -> list[tuple[str, bool, bool]]:
+    """The fingerprint calls build_index makes, in its order (the same selection of pages)."""
+    out = []
+    for rec in records:
+        doc_of = {(d.file, p): d.type for d in rec.documents for p in d.pages}
+        for page in rec.pages:
+            dtype = doc_of.get((page.file, page.page), "other")
+            if dtype in ("application_form", "application_report", "other") or not page.image_path:
+                continue
+            person = use_crh and dtype in PERSON_DOCUMENTS
+            out.append((page.image_path, person, person))
+    return out
+
+
+def _fingerprints(args: list[tuple[str, bool, bool]], workers: int) -> dict:
+    """Fingerprints of the pages, on `workers` threads (decoding, resizing and ORB release
+    the GIL): the index is otherwise one thread while the other cores wait."""
+    def one(a):
+        return image_hash.fingerprint(a[0], crop_resistant=a[1], regions=a[2])
+
+    unique = list(dict.fromkeys(args))
+    if workers <= 1 or len(unique) <= 1:
+        return {a: one(a) for a in unique}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(unique, pool.map(one, unique)))
+
+
+def build_index(records: list[DossierRecord], registry: list[RegistryRow], workers: int = 1) -> BatchIndex:
     idx = BatchIndex()
     person_pages = sum(1 for rec in records for d in rec.documents if d.type in PERSON_DOCUMENTS for _ in d.pages)
+    fps = _fingerprints(_fingerprint_args(records, person_pages <= CROP_RESISTANT_MAX_PAGES), workers)
     for rec in records:
         key = applicant_key(rec)
         idx.applicants[rec.dossier_id] = key
@@ -178,8 +208,8 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow]) -> Ba
                     idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got))
             if dtype in ("application_form", "application_report", "other") or not page.image_path:
                 continue  # free text documents are the unit's own and legitimately similar
-            fp = image_hash.fingerprint(page.image_path, crop_resistant=use_crh and dtype in PERSON_DOCUMENTS,
-                                        regions=use_crh and dtype in PERSON_DOCUMENTS)
+            person_doc = use_crh and dtype in PERSON_DOCUMENTS
+            fp = fps[(page.image_path, person_doc, person_doc)]
             if fp is None:
                 continue
             idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,

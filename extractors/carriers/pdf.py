@@ -263,7 +263,9 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
         if not dest.exists():
             pdf_page = doc[i]
             bitmap = pdf_page.render(scale=dpi / 72.0)
-            save_png(bitmap.to_pil().convert("RGB"), dest)
+            img = bitmap.to_pil()
+            # pdfium's bitmap is already RGB: convert() would only copy the 25 MB page.
+            save_png(img if img.mode == "RGB" else img.convert("RGB"), dest)
             pdf_page.close()
         with Image.open(dest) as im:
             page.width, page.height = im.size

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 
+from extractors.page_image import is_cached
 from extractors.records import DossierRecord, Provenance
 from validators.checks.common import doc_provenance, doc_text, docs_of, member_has, norm_unit_name, page_text
 from validators.findings import Check
@@ -152,6 +153,25 @@ def _fuzzy_mark(text: str, spec: dict | None) -> bool:
     return False
 
 
+def _seals_of_pages(record: DossierRecord, pages: list) -> dict:
+    """(file, page) -> red seals found, for the pages with a readable image (None when the
+    image could not be read). Pages still decoded in the shared page cache go first (the
+    findings keep the documents' order), so a dossier's pages are not decoded twice."""
+    todo = []
+    for d, pno in pages:
+        page = record.page(d.file, pno)
+        if page is not None and page.image_path and os.path.exists(page.image_path):
+            todo.append(((d.file, pno), page.image_path))
+    todo.sort(key=lambda t: not is_cached(t[1]))
+    out = {}
+    for key, path in todo:
+        try:
+            out[key] = find_red_seals(path)
+        except OSError:
+            out[key] = None
+    return out
+
+
 def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
     candidates = [(d, p) for d in docs_of(record, *rs.copy_types) for p in d.pages]
     # A born-digital PDF page (text layer, not a scanned image: an electronic contract or
@@ -163,6 +183,7 @@ def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
     if not copied:
         return Check("ART5.F", "not_applicable", "第五条：没有需加注“与原件相符”并盖章的复印件" + note)
     failures, unjudged, evidence = [], [], []
+    seals_of = _seals_of_pages(record, copied)
     for d, pno in copied:
         page = record.page(d.file, pno)
         where = f"{d.file}第{pno}页"
@@ -170,9 +191,8 @@ def check_art5_f(record: DossierRecord, rs: RuleSet) -> Check:
         if page is None or not page.image_path or not os.path.exists(page.image_path):
             unjudged.append(where)
             continue
-        try:
-            seals = find_red_seals(page.image_path)
-        except OSError:
+        seals = seals_of.get((d.file, pno))
+        if seals is None:  # the image could not be read
             unjudged.append(where)
             continue
         mark = _has_mark(page_text(page))

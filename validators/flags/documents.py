@@ -5,6 +5,7 @@ import os
 import re
 import unicodedata
 
+from extractors.page_image import is_cached
 from extractors.records import DossierRecord, Page, Provenance
 from validators.findings import Flag
 from validators.findings_util import make_flag, person_label
@@ -124,13 +125,13 @@ def image_flags(record: DossierRecord) -> list[Flag]:
             for p in o.provenance.get(k, []):
                 if p.bbox:
                     boxes.setdefault((p.file, p.page), []).append(p)
-    flags = []
-    for page in record.pages:
-        if not page.source_image or not page.image_path or not os.path.exists(page.image_path):
-            continue
-        provs = boxes.get((page.file, page.page), [])
-        if not provs:
-            continue
+    todo = [page for page in record.pages
+            if page.source_image and page.image_path and os.path.exists(page.image_path) and boxes.get((page.file, page.page))]
+    # Measured in any order (pages still decoded in the shared page cache first, so no page
+    # is decoded twice); flagged in page order.
+    scored = {}
+    for page in sorted(todo, key=lambda pg: not is_cached(pg.image_path)):
+        provs = boxes[(page.file, page.page)]
         try:
             scores = ela.region_scores(page.image_path, [value_box(p) for p in provs])
         except (OSError, ValueError):
@@ -138,6 +139,12 @@ def image_flags(record: DossierRecord) -> list[Flag]:
         for p, s in zip(provs, scores):
             delta = ela.background_delta(page.image_path, value_box(p))
             s["background_delta"] = round(delta, 1) if delta is not None else None
+        scored[id(page)] = scores
+    flags = []
+    for page in todo:
+        if id(page) not in scored:
+            continue
+        provs, scores = boxes[(page.file, page.page)], scored[id(page)]
         hits = [(p, s) for p, s in zip(provs, scores)
                 if ela.suspicious(s) or (s["background_delta"] or 0) >= ela.BG_DELTA]
         if hits:

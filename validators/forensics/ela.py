@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from extractors.page_image import load_page
+from extractors.page_image import load_rgb_array
 from extractors.page_memo import page_memo
 
 BBox = tuple[float, float, float, float]
@@ -79,15 +79,15 @@ def _region_scores(image_path: str, bboxes: list[BBox]) -> list[dict[str, float]
     field of a clean JPEG (measured on the sample batch's JPEGs: raw ratio 3-6 on ordinary
     text lines). The noise ratio uses the median of 8 px blocks, so a patch with a clean
     background on a noisy photo (the typical retyped field) scores far below 1."""
-    im = load_page(image_path)
-    W, H = im.size
+    page = load_rgb_array(image_path)
+    H, W = page.shape[:2]
     # Work on the part of the page around the fields (plus a margin of paper), cut on the
     # 8 px JPEG grid so that re-saving the crop keeps the original block alignment.
     x0 = max(0, int(min(b[0] for b in bboxes) * W - 0.1 * W)) // 8 * 8
     y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8
     x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
     y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
-    im = im.crop((x0, y0, x1, y1))
+    im = Image.fromarray(page[y0:y1, x0:x1], "RGB")  # the crop only: no copy of the whole page
     e = ela_map(im)
     gray = np.asarray(im.convert("L"), dtype=np.float32)
     cw, ch = x1 - x0, y1 - y0
@@ -135,17 +135,19 @@ def background_delta(image_path: str, bbox, margin: float = 1.0) -> float | None
     """Distance (RGB grey levels) between the paper colour inside a field box and in the band
     around it. A typed patch pasted over a photographed value brings its own flat, cleaner
     paper (the D09 sample patch is visibly lighter and less yellow than its surroundings)."""
-    img = np.asarray(load_page(image_path).convert("RGB"), dtype=np.float32)
-    h, w = img.shape[:2]
+    page = load_rgb_array(image_path)
+    h, w = page.shape[:2]
     x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(bbox[2] * w), int(bbox[3] * h)
     if x1 - x0 < 8 or y1 - y0 < 4:
         return None
     pad = int((y1 - y0) * margin)
     X0, Y0, X1, Y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    # Only the box and its band are converted to float (not the whole 300 dpi page).
+    img = page[Y0:Y1, X0:X1].astype(np.float32)
     ring = np.ones((Y1 - Y0, X1 - X0), bool)
     ring[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = False
-    inner = img[y0:y1, x0:x1].reshape(-1, 3)
-    outer = img[Y0:Y1, X0:X1][ring]
+    inner = img[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0].reshape(-1, 3)
+    outer = img[ring]
     if len(outer) < 50:
         return None
 

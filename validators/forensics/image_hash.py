@@ -25,6 +25,8 @@ Gaussian σ 1.5) must correlate ≥ 0.85. Copies measured ≥ 0.96, changed text
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +35,7 @@ import imagehash
 import numpy as np
 from PIL import Image
 
-from extractors.page_image import load_page
+from extractors.page_image import load_rgb_array
 from extractors.page_memo import page_memo
 
 PHASH_CANDIDATE = 16  # bits of 64; crops of 3-4 % measured 12
@@ -66,7 +68,7 @@ def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = F
     `crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
     still pairs a copy cropped 10-15 % (phash distance 18-26, beyond PHASH_CANDIDATE)."""
     try:
-        rgb = np.asarray(load_page(image_path).convert("RGB"))
+        rgb = load_rgb_array(image_path)
     except (OSError, ValueError):
         return None
     g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -107,20 +109,17 @@ def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
     warped = cv2.warpAffine(b.gray, M, (w, h), borderValue=255).astype(np.float32)
     valid = cv2.warpAffine(np.ones_like(b.gray), M, (w, h), borderValue=0)
     valid = cv2.erode(valid, np.ones((9, 9), np.uint8))
-    A = cv2.GaussianBlur(a.gray.astype(np.float32), (0, 0), 1.5)
-    B = cv2.GaussianBlur(warped, (0, 0), 1.5)
     # Tile statistics for all tiles at once: box means of a, b, a², b², ab sampled at the
     # centres of 40x40 tiles on a 20 px grid (same as looping over tiles, 100x faster).
+    # a's side depends on a alone: computed once for all the pages a is compared with.
+    A, grid, ma, maa = _reference_side(a)
+    B = cv2.GaussianBlur(warped, (0, 0), 1.5)
     k = (_TILE, _TILE)
     mean = lambda x: cv2.blur(x, k, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    ma, mb = mean(A), mean(B)
-    va, vb = mean(A * A) - ma * ma, mean(B * B) - mb * mb
-    cov = mean(A * B) - ma * mb
-    inside = cv2.erode(valid, np.ones(k, np.uint8))
-    ys = np.arange(_TILE // 2, h - _TILE // 2 + 1, _TILE // 2)
-    xs = np.arange(_TILE // 2, w - _TILE // 2 + 1, _TILE // 2)
-    grid = np.ix_(ys, xs)
-    va, vb, cov, inside = va[grid], vb[grid], cov[grid], inside[grid]
+    mb = mean(B)[grid]
+    va, vb = maa - ma * ma, mean(B * B)[grid] - mb * mb
+    cov = mean(A * B)[grid] - ma * mb
+    inside = cv2.erode(valid, np.ones(k, np.uint8))[grid]
     # blank paper on both sides says nothing (std < 12 grey levels)
     content = (inside > 0) & ((va >= 144) | (vb >= 144))
     denom = np.sqrt(np.clip(va, 0, None) * np.clip(vb, 0, None))
@@ -129,6 +128,38 @@ def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
     worst = float(corr.min()) if n else 1.0
     # Overlap too small to judge (e.g. a 10 % crop of a page) is not a match.
     return worst if n >= 20 else None
+
+
+_REFERENCE_CACHE: OrderedDict[str, tuple] = OrderedDict()
+_REFERENCE_LOCK = threading.Lock()
+
+
+def _reference_side(a: PageFingerprint) -> tuple:
+    """(blurred a, tile grid, box mean of a, box mean of a²) at the grid points. A page is
+    compared with many others in a row (reused_image_flags loops over the other pages for
+    each of a dossier's pages), so the last few are kept; keyed by the working image's
+    digest, the values are exactly what each comparison would compute."""
+    key = f"{a.digest}:{a.gray.shape}" if a.digest else ""
+    with _REFERENCE_LOCK:
+        hit = _REFERENCE_CACHE.get(key) if key else None
+        if hit is not None:
+            _REFERENCE_CACHE.move_to_end(key)
+            return hit
+    h, w = a.gray.shape
+    A = cv2.GaussianBlur(a.gray.astype(np.float32), (0, 0), 1.5)
+    k = (_TILE, _TILE)
+    ys = np.arange(_TILE // 2, h - _TILE // 2 + 1, _TILE // 2)
+    xs = np.arange(_TILE // 2, w - _TILE // 2 + 1, _TILE // 2)
+    grid = np.ix_(ys, xs)
+    ma = cv2.blur(A, k, borderType=cv2.BORDER_REFLECT)[grid]
+    maa = cv2.blur(A * A, k, borderType=cv2.BORDER_REFLECT)[grid]
+    value = (A, grid, ma, maa)
+    if key:
+        with _REFERENCE_LOCK:
+            _REFERENCE_CACHE[key] = value
+            while len(_REFERENCE_CACHE) > 4:  # ~4 MB each
+                _REFERENCE_CACHE.popitem(last=False)
+    return value
 
 
 @page_memo

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from extractors.page_image import load_page
+from extractors.page_image import load_rgb_array
 from extractors.page_memo import page_memo
 
 BBox = tuple[float, float, float, float]
@@ -35,7 +35,7 @@ def red_mask(rgb: np.ndarray) -> np.ndarray:
 @page_memo
 def find_red_seals(image_path: str) -> list[BBox]:
     """Bounding boxes (fractions of width/height, origin top-left) of red round seals."""
-    rgb = np.asarray(load_page(image_path).convert("RGB"))
+    rgb = load_rgb_array(image_path)  # read-only, shared: resized below, never written
     h, w = rgb.shape[:2]
     scale = 1000 / max(h, w) if max(h, w) > 1000 else 1.0
     if scale != 1.0:
