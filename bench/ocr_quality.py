@@ -484,8 +484,15 @@ _DATE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日
 
 
 def _with_iso_dates(text: str) -> str:
-    """Ground truth gives dates in ISO; append the ISO form of every printed date."""
+    """Ground truth gives dates in ISO; append the ISO form of every printed date.
+
+    Licences print dates in Chinese numerals (二〇一三年九月十七日); those are converted by
+    the pipeline's own parser, but only where no Arabic digit is involved, so a misread
+    digit is never repaired here and still counts against the engine."""
+    from extractors.normalize import find_dates
+
     iso = [f"{y}-{int(m):02d}-{int(d):02d}" for y, m, d in _DATE.findall(text)]
+    iso += [v for a, b, v in find_dates(text) if not re.search(r"[0-9A-Za-z]", text[a:b])]
     return text + " " + " ".join(iso)
 
 

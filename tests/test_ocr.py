@@ -13,6 +13,7 @@ from extractors import ocr
 from extractors.ocr import preprocess as pp
 from extractors.ocr import rapid, tesseract
 from extractors.textclean import clean_line, compact_digits
+from tests.conftest import SAMPLE_BATCH as SAMPLE
 from tests.fixtures.ingest import builders as b
 
 ID_LINE = "公民身份号码 " + b.ID_NUMBER
@@ -268,3 +269,36 @@ def test_rapidocr_turns_an_upside_down_scan(rapid_engine, tmp_path, seed):
     assert r.error is None and r.rotation == 180
     text = compact_digits("".join(ln.text for ln in r.lines))
     assert all(compact_digits(v) in text for k, v in fields if k == "id_number")
+
+
+def test_rapidocr_reads_a_name_under_a_seal_on_a_degraded_scan(rapid_engine, tmp_path):
+    """Measured failure (sample D03, contract page 5): on a JPEG-degraded scan, Otsu on the
+    red channel turned the seal's fringes into blotches over 华盛 and 设备, and the unit
+    name in the signature block read as 佛山市高明区华 / .1 有限公司."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(SAMPLE / "D03" / "全部材料扫描件.pdf"))
+    page = pdf[4].render(scale=300 / 72).to_pil().convert("RGB")
+    w, h = page.size
+    block = page.crop((int(0.08 * w), int(0.33 * h), int(0.6 * w), int(0.47 * h)))
+    p = tmp_path / "signature_block.png"
+    block.save(p)
+    bgr = np.asarray(block)[:, :, ::-1]
+    assert pp.has_red_ink(bgr)  # the seal is on it: the red-ink path is what is tested
+    r = ocr.ocr_page(p, engine="rapidocr", timeout=120, upright_dir=tmp_path)
+    assert r.error is None
+    assert any("佛山市高明区华盛电气设备有限公司" in ln.text for ln in r.lines), [ln.text for ln in r.lines]
+
+
+def test_rapidocr_recogniser_settings_are_in_the_cache_key(rapid_engine, monkeypatch):
+    """Lines are recognised one per call (batching pads every crop to the widest of its
+    batch: 1.9x the time on 351 lines of the sample); a change of it must re-OCR."""
+    assert rapid_engine.text_rec.rec_batch_num == rapid.REC_BATCH
+    from extractors.ocr import cache
+
+    def key() -> str:
+        return cache.cache_key("0" * 64, "rapidocr", rapid.version(), rapid.settings())
+
+    before = key()
+    monkeypatch.setattr(rapid, "REC_BATCH", 6)
+    assert key() != before
