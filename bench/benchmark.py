@@ -6,7 +6,7 @@
 
 Every screening runs as its own `dossier-screen`-like process (with the temporary Prefect
 server it starts), so each wall time is what a user waits for. Printed:
-- per stage: pages, seconds, pages per second; peak memory;
+- per stage: pages, seconds, pages per second; peak memory; OCR seconds per page per core;
 - `--rerun`: a second screening into the same folder, as a fraction of the first;
 - `--bare`: the same OCR'd pages read by the bare engines (tesseract CLI, RapidOCR) on the
   same number of cores, and screening throughput as a ratio of each;
@@ -81,6 +81,27 @@ def print_run(label: str, run: dict) -> None:
         print(f"{stage:12s} {pages:6d} {secs:8.1f} {rate:>8s}")
     startup = run["wall"] - sum(run["seconds"].values())
     print(f"{'(start-up)':12s} {'':6s} {startup:8.1f}    (process, Prefect's temporary server, batch listing)")
+
+
+def ocr_page_seconds(out: Path) -> list[float]:
+    """Seconds each OCR'd page took on its core (one page per core), from the OCR cache."""
+    secs = []
+    for path in (out / ".cache" / "ocr").rglob("*.json"):
+        try:
+            secs.append(float(json.loads(path.read_text(encoding="utf-8"))["seconds"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return sorted(secs)
+
+
+def print_page_seconds(secs: list[float]) -> None:
+    if not secs:
+        return
+    mean = sum(secs) / len(secs)
+    median = secs[len(secs) // 2]
+    p95 = secs[min(len(secs) - 1, int(0.95 * len(secs)))]
+    print(f"OCR per page per core ({len(secs)} pages): mean {mean:.2f} s, median {median:.2f}, "
+          f"p95 {p95:.2f}, max {secs[-1]:.2f}")
 
 
 def subset(batch: Path, names: list[str], dest: Path) -> Path:
@@ -169,6 +190,7 @@ def main(argv=None) -> int:
 
     first = screen(batch, out, args)
     print_run("first run", first)
+    print_page_seconds(ocr_page_seconds(out))
     ocr_pages = len(first["ocr_images"])
     if args.rerun:
         again = screen(batch, out, args)

@@ -53,12 +53,19 @@ _MATCH_TRANSLATE = str.maketrans({"“": None, "”": None, '"': None, "‘": No
                                   "《": "(", "》": ")", "〈": "(", "〉": ")"})
 
 
+# A two-character label printed letter-spaced (账    号：) whose gap OCR filled with a
+# punctuation mark: 账:号:4817… (RapidOCR, sample D04). Only at the start of a line and
+# only when the label's own colon follows, so running text is never touched.
+_SPACED_LABEL = re.compile(rf"^(\s*[{_CJK}])\s*[:;,.·、]\s*([{_CJK}]\s*:)")
+
+
 def match_text(s: str | None) -> str:
     """The form of a line that labels and cues are matched against: NFKC (so （）： are
     ASCII), no spaces inside Chinese (姓　　名 -> 姓名), known OCR word confusions repaired."""
     if not s:
         return ""
     s = unicodedata.normalize("NFKC", s).translate(_MATCH_TRANSLATE)
+    s = _SPACED_LABEL.sub(r"\1\2", s)
     return fix_ocr_words(_SPACE_IN_CJK.sub("", s))
 
 

@@ -68,3 +68,12 @@ def test_names_and_text():
     assert nz.normalize_name(" 张 伟明：") == "张伟明"
     assert nz.normalize_name("买买提·艾力") == "买买提·艾力"
     assert nz.clean_text("佛山市 避明区 人民 政府") == "佛山市高明区人民政府"
+
+
+def test_punctuation_in_a_letter_spaced_label_is_dropped_only_there():
+    assert nz.match_text("账:号:48174004619476665209") == "账号:48174004619476665209"
+    assert nz.match_text("姓 . 名:张三") == "姓名:张三"
+    # Not a two-character label at the start of a line: left as read.
+    assert nz.match_text("甲方:乙方:") == "甲方:乙方:"
+    assert nz.match_text("说明:甲:乙") == "说明:甲:乙"
+    assert nz.match_text("账:号") == "账:号"

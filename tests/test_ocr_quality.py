@@ -28,3 +28,27 @@ def test_degraded_pages_taken_first_and_spread_over_dossiers():
     chosen = q.select_pages(pages, 4)
     assert [p["condition"] for p in chosen] == ["degraded_scan"] * 4 + ["sealed"] * 4
     assert {p["dossier"] for p in chosen[4:]} == {"D0", "D1", "D2"}
+
+
+def test_dates_in_chinese_numerals_count_but_misread_digits_are_not_repaired():
+    # Licences print 成立日期 in Chinese numerals; the truth gives ISO dates.
+    assert "2013-09-17" in q._with_iso_dates("成立日期二〇一三年九月十七日")
+    assert "2014-03-02" in q._with_iso_dates("发证日期2014年3月2日")
+    # An O read for a 0 is the engine's error, whatever the pipeline later repairs.
+    assert "2013-09-01" not in q._with_iso_dates("发证日期2O13年9月1日")
+
+
+def test_benchmark_reads_page_seconds_from_the_ocr_cache(tmp_path, capsys):
+    import json
+
+    from bench import benchmark
+
+    cache = tmp_path / ".cache" / "ocr"
+    for i, secs in enumerate([1.0, 3.0, 2.0]):
+        (cache / f"{i:02d}").mkdir(parents=True)
+        (cache / f"{i:02d}" / f"{i}.json").write_text(json.dumps({"lines": [], "seconds": secs}), encoding="utf-8")
+    (cache / "00" / "torn.json").write_text("{", encoding="utf-8")  # a write cut short
+    secs = benchmark.ocr_page_seconds(tmp_path)
+    assert secs == [1.0, 2.0, 3.0]
+    benchmark.print_page_seconds(secs)
+    assert "3 pages): mean 2.00 s, median 2.00, p95 3.00, max 3.00" in capsys.readouterr().out
