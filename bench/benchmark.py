@@ -220,7 +220,10 @@ def main(argv=None) -> int:
             if n > len(names):
                 print(f"{n:8d}  skipped: the batch has only {len(names)} dossiers")
                 continue
-            run = screen(subset(batch, names[:n], work / f"scale-{n}" / "batch"), work / f"scale-{n}" / "out", args)
+            if n == len(names):
+                run = first  # the whole batch was just screened fresh: not again
+            else:
+                run = screen(subset(batch, names[:n], work / f"scale-{n}" / "batch"), work / f"scale-{n}" / "out", args)
             pages = run["pages"].get("read", 0)
             print(f"{n:8d} {pages:6d} {run['wall']:8.1f} {pages / run['wall']:8.2f} {run['wall'] / n:9.1f}")
             shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
