@@ -93,6 +93,28 @@ def test_shorter_reread_does_not_move_a_full_reading(tmp_path):
     assert flags and flags[0].severity == "high"
 
 
+def test_reread_without_a_stray_leading_mark_moves_the_reading(tmp_path):
+    """Measured on a generated batch: RapidOCR read a mark before the name on an ID card
+    (引张建明); Tesseract's re-read of the crop gave the name the other documents state, and
+    a certificate's own re-read confirmed it. A misreading, not a high-severity accusation."""
+    rec = good_record(tmp_path)
+    m = rec.members[1]
+    full = m.name
+    m.provenance["name"] = [
+        prov("id_1.jpg", 1, "引" + full, "id_card", engine="rapidocr", conf=0.91,
+             rereads=[{"engine": "tesseract", "text": "姓名“”" + full, "value": full}]),
+        prov("cert_1.jpg", 1, full, "qualification_certificate", engine="rapidocr", conf=0.99,
+             rereads=[{"engine": "tesseract", "text": "姓名:" + full, "value": full}]),
+        prov("form.docx", 1, full, "application_form", engine="docx"),
+    ]
+    assert "IDENTITY_MISMATCH" not in codes(run(rec, index_images=False))
+    # without the re-read, the extra character is still one edit from the name: medium, not high
+    m.provenance["name"][0] = prov("id_1.jpg", 1, "引" + full, "id_card", engine="rapidocr", conf=0.91)
+    m.provenance["name"][1] = prov("cert_1.jpg", 1, full, "qualification_certificate", engine="rapidocr", conf=0.99)
+    flags = [f for f in run(rec, index_images=False).flags if f.code == "IDENTITY_MISMATCH"]
+    assert all(f.severity != "high" for f in flags)
+
+
 # ---------------------------------------------------------------- ART5.F mark under the seal
 def _sealed_copy(path, mark: bool):
     im = Image.new("RGB", (1240, 1754), "white")

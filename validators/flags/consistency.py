@@ -73,8 +73,10 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
         for p in list(ps):
             better = [normalise(field, r) for r in _rereads(p)]
             # A re-read that states less than the first reading (谢家 for 谢家豪: a name cut
-            # short by the re-read's own parsing or crop) corrects nothing.
-            target = next((v for v in better if v != value and v in groups and v not in value), None)
+            # short by the re-read's own parsing or crop) corrects nothing. One that drops
+            # a stray mark read before the name (引张建明 -> 张建明, RapidOCR on a generated
+            # ID card) does.
+            target = next((v for v in better if v != value and v in groups and not is_truncation(v, value)), None)
             if target:
                 ps.remove(p)
                 groups[target].append(p)
