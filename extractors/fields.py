@@ -117,9 +117,14 @@ def _search_compact(rx: re.Pattern, kind: str):
 _NOT_NAMES = {"姓名", "性别", "民族", "出生", "住址", "签字", "签名", "盖章", "名称", "公民身份", "身份证"}
 
 
+# A vertical stroke in the gap after a label (a colon's dots run together, a table rule,
+# the card's printed divider) comes back as I, l, 1 or !: never the start of a name.
+_STROKE = re.compile(r"^[Il1!¦｜]\s*(?=[\u4e00-\u9fff])")
+
+
 def _person(v: str) -> str | None:
     # tesseract reads the wide blank's quote mark (”) as 了, never a surname
-    m = _PERSON.match(_LEAD.sub("", v).replace(" ", "").lstrip("了"))
+    m = _PERSON.match(_STROKE.sub("", _LEAD.sub("", v)).replace(" ", "").lstrip("了"))
     if not m or len(m.group(0)) < 2 or any(m.group(0).startswith(w) for w in _NOT_NAMES):
         return None
     return m.group(0)

@@ -64,7 +64,14 @@ def prepare_prefect_environment(out_dir: Path) -> None:
     """
     home = out_dir / ".prefect"
     home.mkdir(parents=True, exist_ok=True)
+    ours = not any(os.environ.get(k) for k in ("PREFECT_HOME", "PREFECT_API_URL", "PREFECT_API_DATABASE_CONNECTION_URL"))
     os.environ.setdefault("PREFECT_HOME", str(home))
+    if ours:
+        from flows.prefect_template import seed_home
+
+        if seed_home(home):
+            # The template's block types are already registered in this database.
+            os.environ.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(out_dir / ".cache" / "prefect-results"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")

@@ -11,6 +11,7 @@ import cv2
 from PIL import Image
 
 from extractors import page_image
+from extractors.page_memo import page_memo
 from extractors.records import Page
 
 MAX_WIDTH = 1600
@@ -32,7 +33,7 @@ def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, 
     todo.sort(key=lambda i: not page_image.is_cached(pages[i].image_path))
     for i in todo:
         try:
-            decoded[i] = _review_image(pages[i].image_path)
+            decoded[i] = review_image(pages[i].image_path)
         except (OSError, ValueError):
             continue
     mapping: dict[tuple[str, int], str] = {}
@@ -48,8 +49,10 @@ def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, 
     return mapping
 
 
-def _review_image(image_path: str) -> bytes:
-    """The page as JPEG bytes, at most MAX_WIDTH wide."""
+@page_memo
+def review_image(image_path: str) -> bytes:
+    """The page as JPEG bytes, at most MAX_WIDTH wide (memoised: the flow makes it while the
+    page is decoded for OCR; re-judged dossiers reuse it)."""
     import io
 
     rgb = page_image.load_rgb_array(image_path)  # JPEG has no alpha / palette: RGB

@@ -86,3 +86,14 @@ def test_unreadable_page_extracts_nothing():
     page = Page(file="x.pdf", page=1, lines=[], error="ocr_timeout")
     doc = extract_fields(Document("x.pdf", [1], "id_card"), [page])
     assert doc.fields == {}
+
+
+@pytest.mark.parametrize("read, expected", [
+    ("I 欧耀华", "欧耀华"), ("l欧耀华", "欧耀华"), ("1 欧耀华", "欧耀华"), ("! 欧耀华", "欧耀华"),
+    (":| 欧耀华", "欧耀华"), ("欧耀华", "欧耀华"),
+    ("I", None), ("Li Wei", None),  # a stroke with no name after it, or a Latin name: no value
+])
+def test_a_stroke_read_between_label_and_name_is_not_part_of_the_name(read, expected):
+    from extractors.fields import _person
+
+    assert _person(read) == expected

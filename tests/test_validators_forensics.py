@@ -291,6 +291,24 @@ def test_export_numbers_pages_in_record_order_whatever_is_cached(tmp_path, fresh
             assert np.abs(np.asarray(im, dtype=np.float32) - want).mean() < 3.0
 
 
+def test_a_reexported_page_comes_from_the_memo_not_a_new_decoding(tmp_path, fresh_page_cache, monkeypatch):
+    """A dossier judged again (a batch with one dossier added) exports the same JPEG bytes
+    without decoding its pages again."""
+    from extractors import page_memo
+
+    monkeypatch.setenv(page_memo.ENV, str(tmp_path / "memo"))
+    p = _scan_page(tmp_path / "p.png", size=(2000, 2800), seed=3)
+    pages = [Page(file="a.pdf", page=1, image_path=str(p))]
+    export_page_images(pages, tmp_path / "first")
+    decoded = []
+    real = page_image._decode
+    monkeypatch.setattr(page_image, "_decode", lambda path: decoded.append(path) or real(path))
+    page_image._cache.clear()
+    export_page_images(pages, tmp_path / "second")
+    assert decoded == []
+    assert (tmp_path / "second/pages/001.jpg").read_bytes() == (tmp_path / "first/pages/001.jpg").read_bytes()
+
+
 def test_small_pages_are_not_enlarged(tmp_path, fresh_page_cache):
     p = _scan_page(tmp_path / "s.png", size=(900, 1200))
     mapping = export_page_images([Page(file="s.png", page=1, image_path=str(p))], tmp_path / "out")

@@ -17,6 +17,7 @@ import numpy as np
 from extractors.ocr import cache, preprocess as pp, rapid, tesseract
 from extractors.ocr.engine import OcrResult, clamp_bbox
 from extractors.ocr.tesseract import OcrTimeout
+from extractors.carriers.common import encode_png
 from extractors.records import TextLine
 from extractors import textclean
 from extractors.textclean import clean_line
@@ -39,7 +40,7 @@ def _save_upright(image_path: Path, bgr: np.ndarray | None, rotation: int,
         if bgr is None:
             bgr = pp.load_rgb(image_path)
         tmp = dest.with_name(dest.stem + ".tmp.png")
-        cv2.imwrite(str(tmp), pp.rotate_right_angle(bgr, rotation))
+        tmp.write_bytes(encode_png(pp.rotate_right_angle(bgr, rotation), bgr=True))
         tmp.replace(dest)
     return str(dest)
 

@@ -13,6 +13,7 @@ the /Linearized dictionary and counted as one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ _DATA = Path(__file__).resolve().parent.parent / "data" / "pdf_editors.yaml"
 _PDFDATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?")
 
 
+@functools.cache  # read once per process: inspecting a PDF asked for it on every call
 def _config() -> dict[str, Any]:
     return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
 
