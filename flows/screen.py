@@ -65,6 +65,16 @@ def report_task(record: DossierRecord, index, ruleset, settings: RunSettings, sc
     return judge_and_write(record, index, ruleset, settings, screened_at, registry_given)
 
 
+def _bytes_of(src: Path) -> int:
+    """A dossier's size on disk (a folder's files, or the archive): what reading it costs."""
+    try:
+        if src.is_file():
+            return src.stat().st_size
+        return sum(p.stat().st_size for p in src.rglob("*") if p.is_file() and not p.is_symlink())
+    except OSError:
+        return 0
+
+
 def _failed_record(dossier_id: str, exc: BaseException) -> DossierRecord:
     record = DossierRecord(dossier_id=dossier_id)
     record.error = f"本卷宗处理失败：{type(exc).__name__}: {mask_text(str(exc))[:300]}"
@@ -120,6 +130,9 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1b: read every file of the pending dossiers.
         t0 = time.perf_counter()
         progress.stage("读取文件", len(pending))
+        # Largest first, here and below: the pool's last task is then a short one, not one
+        # big dossier on one core while the others wait for the next stage.
+        pending.sort(key=lambda item: _bytes_of(item[1]), reverse=True)
         read_futures = {local.submit(read_files_task, {"src": str(src), "work_dir": str(settings.work_dir), "dpi": settings.dpi}): did
                         for did, src in pending}
         files_of: dict[str, list[FileReading]] = {}
@@ -154,8 +167,9 @@ def screen_batch(settings: RunSettings) -> dict:
         # Pass 1d: classify, extract, assemble, cross-check critical identifiers.
         t0 = time.perf_counter()
         progress.stage("分类与字段抽取", len(files_of))
+        by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
         ext_futures = {local.submit(extract_task, {"dossier_id": did, "files": q(fs), "crosscheck_engine": settings.crosscheck_engine}): did
-                       for did, fs in files_of.items()}
+                       for did, fs in by_pages}
         for fut in as_completed(list(ext_futures)):
             did = ext_futures[fut]
             try:
@@ -186,7 +200,7 @@ def screen_batch(settings: RunSettings) -> dict:
         # for upstream futures on every submission.
         rep_futures = {local.submit(report_task, {"record": q(r), "index": q(index), "ruleset": q(ruleset), "settings": settings,
                                                   "screened_at": screened_at, "registry_given": bool(settings.registry)}): r.dossier_id
-                       for r in ordered}
+                       for r in sorted(ordered, key=lambda r: len(r.pages), reverse=True)}
         results = {}
         for fut in as_completed(list(rep_futures)):
             did = rep_futures[fut]

@@ -432,6 +432,32 @@ def test_reused_image(tmp_path):
     assert f and "D2" in f[0].detail and f[0].severity == "high"
 
 
+def test_reused_image_figures_do_not_depend_on_which_dossier_is_judged_first(tmp_path):
+    """The batch judges dossiers on several threads in whatever order they finish; a pair's
+    alignment is measured once and shared, so it must be measured the same way round."""
+    a = good_record(tmp_path / "a", "D1", images=True)
+    b = good_record(tmp_path / "b", "D2", unit="佛山市高明区另一有限公司", code=make_uscc(org_body="MA4UQ7R4"),
+                    account="44050166099999999999", id_offset=100, images=True)
+    for rec in (a, b):
+        for p in rec.pages:
+            if not p.file.startswith("id_"):
+                p.image_path = None
+    a.page("id_0.jpg", 1).image_path = _card(tmp_path / "a_card.png", "张伟", a.members[0].id_number)
+    im = Image.open(tmp_path / "a_card.png")
+    im.crop((25, 20, 975, 610)).resize((800, 496)).save(tmp_path / "b_copy.jpg", quality=60)
+    b.page("id_0.jpg", 1).image_path = str(tmp_path / "b_copy.jpg")
+    rs = load_ruleset(AS_OF)
+
+    def details(order):
+        idx = build_index([a, b], [])
+        got = {r.dossier_id: judge(r, idx, rs, AS_OF) for r in order}
+        return {did: sorted(f.detail for f in j.flags if f.code == "REUSED_IMAGE") for did, j in got.items()}
+
+    first, second = details([a, b]), details([b, a])
+    assert first["D1"] and first["D2"]
+    assert first == second
+
+
 def _pdf_record(tmp_path, edited):
     import test_validators_forensics as tf  # noqa: PLC0415 - reuse the PDF builders
     rec = good_record(tmp_path)

@@ -67,7 +67,10 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
                 continue
             key = tuple(sorted([(a.dossier_id, a.file, a.page), (b.dossier_id, b.file, b.page)]))
             if key not in cache:
-                cache[key] = image_hash.near_duplicate(a.fp, b.fp)
+                # Measured in the key's order, not the order dossiers happen to be judged in
+                # (alignment is not symmetric): the same batch gives the same figures.
+                first, second = (a, b) if key[0] == (a.dossier_id, a.file, a.page) else (b, a)
+                cache[key] = image_hash.near_duplicate(first.fp, second.fp)
             dup, info = cache[key]
             if not dup:
                 continue
@@ -117,7 +120,8 @@ def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) ->
                 for m, y in enumerate(b.fp.regions):
                     key = tuple(sorted([(a.dossier_id, a.file, a.page, k), (b.dossier_id, b.file, b.page, m)]))
                     if key not in cache:
-                        cache[key] = image_hash.same_region(x, y) if _region_candidates(x, y) else (False, {})
+                        u, v = (x, y) if key[0] == (a.dossier_id, a.file, a.page, k) else (y, x)
+                        cache[key] = image_hash.same_region(u, v) if _region_candidates(u, v) else (False, {})
                     if cache[key][0]:
                         matches[b.person] = (b, cache[key][1])
                         break
