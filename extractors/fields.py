@@ -547,12 +547,51 @@ def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
     return rows
 
 
+# Numbers a reviewer checks against the printed page. When a PDF's text layer states one
+# the page image does not show (a hidden layer edited over a scan), the field takes the
+# number the image shows; the layer's number is reported by TEXT_LAYER_MISMATCH.
+_IMAGE_WINS = ("id_number", "certificate_number", "uscc", "account_number")
+_MIN_IMAGE_CONFIDENCE = 0.8
+
+
+def _valid_as(name: str, value: str) -> bool:
+    from stdnum.cn import ric, uscc
+
+    if name == "id_number":
+        return ric.is_valid(value)
+    if name == "uscc":
+        return uscc.is_valid(value)
+    return True  # certificate and account numbers carry no check digit
+
+
+def _prefer_what_the_image_shows(page: Page, doc_type: str, fields: dict[str, list[FieldValue]]) -> None:
+    """Replace a text-layer identifier by the page image's reading when the two differ by
+    more than OCR misreads would (more than one character in eight, the tolerance of the
+    text-layer check) and the image's reading is confident and well-formed."""
+    image = Page(file=page.file, page=page.page, lines=list(page.ocr_lines), text_source="ocr")
+    seen = extract_page(image, doc_type)
+    ocr_text = re.sub(r"\s", "", "".join(ln.text for ln in page.ocr_lines)).upper()
+    for name in _IMAGE_WINS:
+        if not fields.get(name) or not seen.get(name):
+            continue
+        layer, shown = fields[name][0], seen[name][0]
+        if shown.value == layer.value or layer.value.upper() in ocr_text:
+            continue
+        if shown.prov.confidence < _MIN_IMAGE_CONFIDENCE or not _valid_as(name, shown.value):
+            continue
+        differ = sum(a != b for a, b in zip(layer.value, shown.value)) + abs(len(layer.value) - len(shown.value))
+        if differ > max(1, len(layer.value) // 8):
+            fields[name] = [shown] + [fv for fv in fields[name][1:] if fv.value != shown.value]
+
+
 def extract_fields(doc: Document, pages: list[Page]) -> Document:
     """Fill ``doc.fields`` (and ``doc.rows`` for the form) from the document's pages."""
     mine = [p for p in pages if p.file == doc.file and p.page in doc.pages and not p.error]
     mine.sort(key=lambda p: doc.pages.index(p.page))
     for page in mine:
         page_fields = extract_page(page, doc.type)
+        if page.text_source == "text_layer" and page.ocr_lines:
+            _prefer_what_the_image_shows(page, doc.type, page_fields)
         doc.rows.extend(page_fields.pop("__rows__", []))  # type: ignore[arg-type]
         for name, values in page_fields.items():
             existing = doc.fields.setdefault(name, [])

@@ -97,3 +97,52 @@ def test_a_stroke_read_between_label_and_name_is_not_part_of_the_name(read, expe
     from extractors.fields import _person
 
     assert _person(read) == expected
+
+
+def _layer_page(layer_cert: str, image_cert: str, confidence: float = 1.0, image_id: str = "44062419710815179X") -> Page:
+    """A certificate scan under a text layer, as D07 of the sample has it: the layer's lines
+    and the OCR of the page image (which also shows the 与原件相符 stamp)."""
+    def lines(rows, engine, conf):
+        return [TextLine(t, (0.1, 0.1 + 0.06 * i, 0.8, 0.14 + 0.06 * i), conf, engine) for i, t in enumerate(rows)]
+
+    layer = ["职业技能等级证书", "姓名:冯振宇", "证件号码: 44062419710815179X", "职业名称:装配钳工",
+             "职业技能等级:一级/高级技师", f"证书编号: {layer_cert}", "发证日期: 2023年8月9日",
+             "评价机构:广东精工职业技能评价中心"]
+    image = ["职业技能等级证书", "姓名:冯振宇", f"证件号码:{image_id}", "职业名称:装配钳工",
+             "职业技能等级:一级/高级技师", f"证书编号:{image_cert}", "发证日期:2023年8月9日",
+             "评价机构:广东精工职业技能评价中心", "与原件相符"]
+    page = Page(file="冯振宇-证书.pdf", page=1, lines=lines(layer, "text_layer", 1.0), text_source="text_layer")
+    page.ocr_lines = lines(image, "rapidocr", confidence)
+    return page
+
+
+def _cert_fields(page: Page) -> dict:
+    docs = classify_pages([page])
+    assert [d.type for d in docs] == ["qualification_certificate"]
+    doc = extract_fields(docs[0], [page])
+    return {name: doc.first(name) for name in ("certificate_number", "id_number")}
+
+
+def test_an_edited_text_layer_number_gives_way_to_what_the_image_shows():
+    got = _cert_fields(_layer_page("Y8113324406523199174", "Y8113324406523195357"))
+    cert = got["certificate_number"]
+    assert cert.value == "Y8113324406523195357"
+    assert cert.prov.engine == "rapidocr" and "Y8113324406523195357" in cert.prov.text
+    assert got["id_number"].value == "44062419710815179X"  # the same on both: the layer's stays
+    assert got["id_number"].prov.engine == "text_layer"
+
+
+@pytest.mark.parametrize("image_cert, confidence, image_id", [
+    ("Y8113324406523199I74", 1.0, "44062419710815179X"),  # one misread character: OCR, not an edit
+    ("Y8113324406523195357", 0.6, "44062419710815179X"),  # the image read without confidence
+])
+def test_the_text_layer_number_stays_when_the_image_reading_is_no_better(image_cert, confidence, image_id):
+    got = _cert_fields(_layer_page("Y8113324406523199174", image_cert, confidence, image_id))
+    assert got["certificate_number"].value == "Y8113324406523199174"
+    assert got["certificate_number"].prov.engine == "text_layer"
+
+
+def test_an_image_id_number_failing_its_check_digit_does_not_replace_the_layers():
+    page = _layer_page("Y8113324406523199174", "Y8113324406523199174", image_id="440624197108151234")
+    got = _cert_fields(page)
+    assert got["id_number"].value == "44062419710815179X"
