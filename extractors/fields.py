@@ -118,9 +118,9 @@ _NOT_NAMES = {"姓名", "性别", "民族", "出生", "住址", "签字", "签�
 
 
 # A vertical stroke in the gap after a label (a colon's dots run together, a table rule,
-# the card's printed divider) comes back as I, l, 1, ! or the radical 丨: never the start
-# of a name.
-_STROKE = re.compile(r"^[Il1!¦｜丨]\s*(?=[\u4e00-\u9fff])")
+# the card's printed divider) comes back as I, l, i, j, 1, ! or the radical 丨: never the
+# start of a name.
+_STROKE = re.compile(r"^[Ilij1!¦｜丨]\s*(?=[\u4e00-\u9fff])")
 
 
 def _person(v: str) -> str | None:
