@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from pathlib import Path
 
 import pdfplumber
@@ -20,6 +21,13 @@ from extractors.records import FileReading, Page, TextLine
 from extractors.textclean import clean_line
 
 log = logging.getLogger(__name__)
+
+# PDFium is not thread-safe: no two of its calls may run at once in one process, not even
+# on different documents (pypdfium2's documentation). The flow reads dossiers on a thread
+# pool, and overlapping calls made documents fail to open at random ("PDF 页面无法渲染")
+# on a re-run, where pages are already rendered and opening is most of the work. Every
+# pdfium call below holds this lock; PNG encoding and the text layer (pdfplumber) do not.
+_PDFIUM = threading.RLock()
 
 _CID = re.compile(r"\(cid:\d+\)")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
@@ -146,7 +154,8 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
 
     reading = FileReading(file=rel, source_path=str(path), sha256=sha256, kind="pdf", meta=meta)
     try:
-        doc = pdfium.PdfDocument(str(path))
+        with _PDFIUM:
+            doc = pdfium.PdfDocument(str(path))
     except Exception as e:
         return failed(rel, path, sha256, "pdf", "corrupt", f"PDF 页面无法渲染（{type(e).__name__}）", meta)
     try:
@@ -158,10 +167,12 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
     meta["pages"] = stats  # per page: images, image cover, text characters, JPEG scan
     upright_doc = upright_plumber = None
     try:
-        turned = _turned_pages(doc, plumber)
+        with _PDFIUM:
+            turned = _turned_pages(doc, plumber)
         if turned:
             upright_path = _derotated_copy(path, work_dir, sha256, turned)
-            upright_doc = pdfium.PdfDocument(str(upright_path))
+            with _PDFIUM:
+                upright_doc = pdfium.PdfDocument(str(upright_path))
             upright_plumber = pdfplumber.open(upright_path)
         for i in range(len(doc)):
             if i in turned:
@@ -172,8 +183,11 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
                 page = _read_page(rel, doc, plumber, i, work_dir, sha256, dpi, stats)
             reading.pages.append(page)
     finally:
-        doc.close()
-        for h in (plumber, upright_plumber, upright_doc):
+        with _PDFIUM:
+            doc.close()
+            if upright_doc is not None:
+                upright_doc.close()
+        for h in (plumber, upright_plumber):
             if h is not None:
                 h.close()
     if all(p.error for p in reading.pages):
@@ -261,12 +275,18 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
     dest = page_image_path(work_dir, sha256, i + 1, dpi)
     try:
         if not dest.exists():
-            pdf_page = doc[i]
-            bitmap = pdf_page.render(scale=dpi / 72.0)
-            img = bitmap.to_pil()
-            # pdfium's bitmap is already RGB: convert() would only copy the 25 MB page.
-            save_png(img if img.mode == "RGB" else img.convert("RGB"), dest)
-            pdf_page.close()
+            with _PDFIUM:
+                pdf_page = doc[i]
+                try:
+                    bitmap = pdf_page.render(scale=dpi / 72.0)
+                    # A copy owned by Python: the bitmap is freed (a pdfium call) here,
+                    # under the lock, not by the garbage collector on some other thread.
+                    img = bitmap.to_pil()
+                    img = img.convert("RGB") if img.mode != "RGB" else img.copy()
+                    bitmap.close()
+                finally:
+                    pdf_page.close()
+            save_png(img, dest)
         with Image.open(dest) as im:
             page.width, page.height = im.size
         page.image_path = str(dest)
