@@ -51,8 +51,8 @@ def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, 
 
 @page_memo
 def review_image(image_path: str) -> bytes:
-    """The page as JPEG bytes, at most MAX_WIDTH wide (memoised: the flow makes it while the
-    page is decoded for OCR; re-judged dossiers reuse it)."""
+    """The page as JPEG bytes, at most MAX_WIDTH wide (memoised: a dossier judged again, as
+    when a batch gains a dossier, re-exports its pages without decoding them)."""
     import io
 
     rgb = page_image.load_rgb_array(image_path)  # JPEG has no alpha / palette: RGB
