@@ -389,3 +389,56 @@ def test_tile_agreement_with_the_reference_side_cached_is_the_former_answer(tmp_
     before = _tile_agreement_before(a, b)
     assert first is not None and first > image_hash.TILE_CORRELATION_MIN
     assert first == again == before
+
+
+def _contract_page(values: list[str]) -> Image.Image:
+    """A filled-in form page: the same printed labels, the given values after them."""
+    im = Image.new("RGB", (1240, 1754), (248, 248, 246))
+    d = ImageDraw.Draw(im)
+    f = _font(30)
+    d.text((420, 90), "劳动合同书", fill="black", font=_font(48))
+    for i, value in enumerate(values):
+        y = 220 + i * 90
+        d.text((120, y), f"第{i + 1}条 约定事项", fill="black", font=f)
+        d.text((520, y), value, fill=(20, 20, 60), font=f)
+        d.line([(510, y + 42), (1120, y + 42)], fill=(90, 90, 90), width=2)
+    d.rectangle([120, 1500, 1120, 1640], outline=(60, 60, 60), width=3)
+    return im
+
+
+_COPIES = {
+    "crop 3 %, JPEG 60, scaled 95 % x 90 %": lambda im: _jpeg(im.crop((37, 53, 1203, 1701)).resize((1108, 1483)), 60),
+    "rotated 1°": lambda im: im.rotate(1, fillcolor=(248, 248, 246)),
+    "scaled to 60 %": lambda im: im.resize((744, 1052)),
+}
+
+
+def _jpeg(im, quality):
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+@pytest.mark.parametrize("copy", list(_COPIES))
+def test_a_copy_passes_the_coarse_screen_and_is_measured_at_full_width(tmp_path, copy):
+    values = [f"甲方张伟 编号{1000 + 37 * i} 自二〇二一年{i + 1}月起" for i in range(12)]
+    a = _contract_page(values)
+    save_png(a, tmp_path / "a.png")
+    save_png(_COPIES[copy](a), tmp_path / "copy.png")
+    fa, fc = (image_hash.fingerprint(str(tmp_path / n)) for n in ("a.png", "copy.png"))
+    dup, info = image_hash.near_duplicate(fa, fc)
+    assert dup, info
+    assert "measured_at" not in info  # the figure printed in a flag is the full-width one
+
+
+def test_the_same_form_filled_in_otherwise_is_turned_away_by_the_coarse_screen(tmp_path):
+    a = _contract_page([f"甲方张伟 编号{1000 + 37 * i} 自二〇二一年{i + 1}月起" for i in range(12)])
+    b = _contract_page([f"乙方李强 编号{5000 + 91 * i} 自二〇二三年{12 - i}月止" for i in range(12)])
+    save_png(a, tmp_path / "a.png")
+    save_png(b, tmp_path / "b.png")
+    fa, fb = (image_hash.fingerprint(str(tmp_path / n)) for n in ("a.png", "b.png"))
+    assert fa.phash - fb.phash <= image_hash.PHASH_CANDIDATE  # the hash takes them for one page
+    dup, info = image_hash.near_duplicate(fa, fb)
+    assert not dup, info
+    assert info["measured_at"] == f"1/{image_hash.COARSE_FACTOR}", info
+    assert info["min_tile_correlation"] < image_hash.COARSE_REJECT
