@@ -442,3 +442,22 @@ def test_the_same_form_filled_in_otherwise_is_turned_away_by_the_coarse_screen(t
     assert not dup, info
     assert info["measured_at"] == f"1/{image_hash.COARSE_FACTOR}", info
     assert info["min_tile_correlation"] < image_hash.COARSE_REJECT
+
+
+def test_only_pairs_that_reach_the_alignment_are_kept_in_the_page_memo(tmp_path, monkeypatch):
+    from extractors import page_memo
+
+    monkeypatch.setenv(page_memo.ENV, str(tmp_path / "memo"))
+    a = _contract_page([f"甲方张伟 编号{1000 + 37 * i} 自二〇二一年{i + 1}月起" for i in range(12)])
+    save_png(a, tmp_path / "a.png")
+    save_png(_COPIES["rotated 1°"](a), tmp_path / "copy.png")
+    _scan_page(tmp_path / "blocks.png", size=(1240, 1754))  # another layout: far in phash
+    fa, fc, fx = (image_hash.fingerprint.uncached(str(tmp_path / n)) for n in ("a.png", "copy.png", "blocks.png"))
+    assert fa.phash - fx.phash > image_hash.CROP_CANDIDATE
+    assert not image_hash.near_duplicate(fa, fx)[0]
+    assert not (tmp_path / "memo").exists()
+    first = image_hash.near_duplicate(fa, fc)
+    assert first[0]
+    assert len(list((tmp_path / "memo").rglob("*"))) > 0
+    monkeypatch.setattr(image_hash, "_tile_agreement", lambda *a, **k: pytest.fail("measured again"))
+    assert image_hash.near_duplicate(fa, fc) == first  # from the memo
