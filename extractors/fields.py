@@ -69,7 +69,7 @@ class _Hit:
 # --- value kinds ----------------------------------------------------------------------
 
 def _text(v: str) -> str | None:
-    v = _LEAD.sub("", v)
+    v = _TEXT_STROKE.sub("", _LEAD.sub("", v))
     if v.startswith("("):
         # a remark in parentheses (（职业技能鉴定指导中心）) qualifies a value printed on
         # another line; it is never the value itself
@@ -121,6 +121,10 @@ _NOT_NAMES = {"姓名", "性别", "民族", "出生", "住址", "签字", "签�
 # the card's printed divider) comes back as I, l, i, j, 1, ! or the radical 丨: never the
 # start of a name.
 _STROKE = re.compile(r"^[Ilij1!¦｜丨]\s*(?=[\u4e00-\u9fff])")
+# The same stroke before a text value (评价机构:1 佛山市…, an untuned batch's certificate).
+# A text value may start with a digit (1号楼, 12栋), so a 1 is a stroke only when a gap
+# separates it from the characters after it.
+_TEXT_STROKE = re.compile(r"^(?:[Ilij!¦｜丨]\s*|1\s+)(?=[\u4e00-\u9fff])")
 
 
 def _person(v: str) -> str | None:

@@ -99,6 +99,18 @@ def test_a_stroke_read_between_label_and_name_is_not_part_of_the_name(read, expe
     assert _person(read) == expected
 
 
+@pytest.mark.parametrize("read, expected", [
+    ("1 佛山市高明区职业技能培训中心", "佛山市高明区职业技能培训中心"),  # 评价机构:1 佛山市…
+    ("丨佛山市人力资源和社会保障局", "佛山市人力资源和社会保障局"), ("l 佛山市人力资源和社会保障局", "佛山市人力资源和社会保障局"),
+    ("1号楼三层", "1号楼三层"), ("12 栋", "12栋"),  # a number the value starts with stays
+    ("IBM中国有限公司", "IBM中国有限公司"),
+])
+def test_a_stroke_read_before_a_text_value_is_not_part_of_it(read, expected):
+    from extractors.fields import _text
+
+    assert _text(read) == expected
+
+
 def _layer_page(layer_cert: str, image_cert: str, confidence: float = 1.0, image_id: str = "44062419710815179X") -> Page:
     """A certificate scan under a text layer, as D07 of the sample has it: the layer's lines
     and the OCR of the page image (which also shows the 与原件相符 stamp)."""
