@@ -189,8 +189,8 @@ def _reduced(gray: np.ndarray, factor: int) -> np.ndarray:
 def _smoothed(img: np.ndarray, factor: int) -> np.ndarray:
     # σ 1.5 at full width evens out scan noise and JPEG ringing. Reduced, σ 1 also evens
     # out the bilinear resampling of the warp, which blurs b's side by up to half a reduced
-    # pixel more than a's (unblurred, copies scaled or cropped measured far lower reduced
-    # than at full width).
+    # pixel more than a's (unblurred at a quarter width, copies scaled or cropped measured
+    # far lower than at full width).
     return cv2.GaussianBlur(img, (0, 0), 1.5 if factor == 1 else 1.0)
 
 
