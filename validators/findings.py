@@ -26,6 +26,10 @@ class Flag:
     subject: str  # who or what: a member's name, the applicant, a file
     detail: str  # Chinese explanation
     evidence: list[Provenance] = field(default_factory=list)
+    # What the flag rests on, in the vocabulary of validators/data/severity.yaml
+    # (exact_reading, confirmed_reading, same_scan, single_ocr, unofficial_rule, ...):
+    # validators/severity.py decides the severity from it, in one place.
+    proof: list[str] = field(default_factory=list)
 
 
 @dataclass

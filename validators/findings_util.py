@@ -20,10 +20,10 @@ def data(name: str) -> Any:
 
 
 def make_flag(code: str, subject: str, detail: str, evidence: Iterable[Provenance] = (),
-              severity: str | None = None) -> Flag:
+              severity: str | None = None, proof: Iterable[str] = ()) -> Flag:
     spec = data("flags.yaml")[code]
     return Flag(code=code, rule=spec["rule"], severity=severity or spec["severity"], subject=subject,
-                detail=detail, evidence=list(evidence))
+                detail=detail, evidence=list(evidence), proof=list(proof))
 
 
 def where(p: Provenance) -> str:
