@@ -32,6 +32,8 @@ import re
 from dataclasses import dataclass
 
 from extractors import normalize as nz
+from validators.identifiers import certificate, ric, uscc
+from validators.identifiers import patterns as idpat
 from extractors.nlp import field_spec, get_nlp, nfkc
 from extractors.records import Document, FieldValue, Page, Provenance, TextLine
 from extractors.textclean import clean_line
@@ -41,17 +43,13 @@ _LEAD = re.compile(r"^[\s:|;,，、.。)]*(?:\([^)]{0,10}\))?[\s:|;,，、。)]*
 # spaces OCR leaves between Chinese and digits inside one value (明兴路 43 号)
 _SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+|\s+(?=[\u4e00-\u9fff（）])")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(?:·[\u4e00-\u9fff]{1,12})?")
-_B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"  # a code is never part of a longer one
-_ID_IN = re.compile(_B + r"[0-9OlISB]{6}\s?[0-9OlISB]{8}\s?[0-9OlISB]{3}[0-9OlISBXx×]" + _E)
-_ID_LONG = re.compile(_B + r"[0-9]{18}[0-9Xx]" + _E)
-_USCC_IN = re.compile(_B + r"[0-9A-Za-z]{18}" + _E)
-_USCC_LONG = re.compile(_B + r"[0-9A-Za-z]{19}" + _E)
-_CERT_IN = re.compile(_B + r"(?:[SY5]\s?(?:[0-9OlI]\s?){18}[0-9OlI]|(?:[0-9OlI]\s?){15}[0-9OlI])" + _E)
-# A skill-level number (S/Y + 19 digits) with one stray mark OCR added before it (3S…) or
-# after its letter (Yo…): the letter and its 19 digits are unambiguous.
-_CERT_LOOSE = re.compile(r"(?<![A-Za-z])[0-9]?([SY])[o°'`.]?((?:[0-9OlI]){19})(?![0-9A-Za-z])")
+# Identifier patterns and checks live once, with their standards (validators/identifiers).
+_ID_IN, _ID_LONG = idpat.pattern("id"), idpat.pattern("id", "read_long")
+_USCC_IN, _USCC_LONG = idpat.pattern("uscc"), idpat.pattern("uscc", "read_long")
+_CERT_IN = idpat.pattern("cert")
 _ACCOUNT_IN = re.compile(r"[0-9](?:[ \-]?[0-9OlI]){9,29}")
-_LICENCE_IN = re.compile(r"[JL1]\s?(?:[0-9OlI]\s?){12}[0-9OlI]")
+# 核准号: J followed by digits (DOCUMENTS.md); J is read as L or 1 at the start
+_LICENCE_IN = re.compile(r"[JL1]\s?(?:[0-9OlI]\s?){7,15}[0-9OlI]")
 _PHONE_IN = re.compile(r"(?:\d[\d\-]{6,14}\d)")
 
 
@@ -91,19 +89,25 @@ def _identifier(v: str, exact, too_long, repair, kind: str) -> str | None:
 
 
 def _id(v: str) -> str | None:
-    return _identifier(v, _ID_IN, _ID_LONG, nz.repair_id, "id")
+    return _identifier(v, _ID_IN, _ID_LONG, ric.repair_extra_character, "id")
 
 
 def _uscc(v: str) -> str | None:
-    return _identifier(v, _USCC_IN, _USCC_LONG, nz.repair_uscc, "uscc")
+    return _identifier(v, _USCC_IN, _USCC_LONG, uscc.repair_extra_character, "uscc")
 
 
 def _cert(v: str) -> str | None:
+    """A certificate number after its label: one of the published layouts, else the number
+    as printed (older, regional and industry certificates follow other rules; the checks
+    only ask to verify those)."""
     m = _CERT_IN.search(v)
     if m:
-        return nz.compact_identifier(m.group(0), "cert")
-    m = _CERT_LOOSE.search(v)
-    return nz.compact_identifier(m.group(1) + m.group(2), "cert") if m else None
+        return certificate.compact(m.group(0))
+    m = certificate.LOOSE.search(v)
+    if m:
+        return certificate.compact(m.group(1) + m.group(2))
+    m = certificate.AS_PRINTED.search(v)
+    return certificate.compact(m.group(0)) if m else None
 
 
 def _search_compact(rx: re.Pattern, kind: str):
@@ -500,7 +504,7 @@ def _free_row(text: str) -> dict[str, str]:
         rest = rest[:m.start()] + " " + rest[m.end():]
     m = _CERT_IN.search(rest)
     if m:
-        row["certificate_number"] = nz.compact_identifier(m.group(0), "cert")
+        row["certificate_number"] = certificate.compact(m.group(0))
         rest = rest[:m.start()] + " " + rest[m.end():]
     level = nz.normalize_level(rest)
     if level:
@@ -560,13 +564,13 @@ _MIN_IMAGE_CONFIDENCE = 0.8
 
 
 def _valid_as(name: str, value: str) -> bool:
-    from stdnum.cn import ric, uscc
-
     if name == "id_number":
         return ric.is_valid(value)
     if name == "uscc":
         return uscc.is_valid(value)
-    return True  # certificate and account numbers carry no check digit
+    if name == "certificate_number":
+        return certificate.is_well_formed(value)
+    return True  # account numbers carry no check digit
 
 
 def _prefer_what_the_image_shows(page: Page, doc_type: str, fields: dict[str, list[FieldValue]]) -> None:

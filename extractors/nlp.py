@@ -38,8 +38,10 @@ def load_yaml(rel: str) -> dict:
 
 @lru_cache(maxsize=None)
 def code_patterns() -> tuple[tuple[str, re.Pattern], ...]:
-    spec = load_yaml("codes.yaml")
-    return tuple((label, re.compile(rx)) for label, rx in spec["codes"].items())
+    from validators.identifiers.patterns import entity_patterns
+
+    codes = {**entity_patterns(), **load_yaml("codes.yaml")["codes"]}
+    return tuple((label, re.compile(rx)) for label, rx in codes.items())
 
 
 @Language.component("code_spans")

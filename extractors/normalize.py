@@ -16,6 +16,8 @@ import re
 import unicodedata
 from datetime import date
 
+from validators.identifiers import certificate, ric, uscc
+
 # --- text --------------------------------------------------------------------------
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -302,8 +304,6 @@ def parse_money(s: str | None) -> float | None:
 _TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
                            "i": "1", "|": "1", "L": "1", "T": "7", "Z": "2", "z": "2", "S": "5",
                            "s": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9", "A": "4"})
-# USCC alphabet excludes I O Z S V: those letters can only be misread digits.
-_USCC_FIX = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5", "V": "7"})
 
 
 def _digits_only(s: str) -> str:
@@ -326,17 +326,11 @@ def compact_identifier(s: str | None, kind: str | None = None) -> str | None:
         last = "X" if last in "xX×" else _digits_only(last)
         return _digits_only(body) + last
     if kind == "uscc":
-        # a lower-case l or o in a code is a misread 1 or 0: codes are printed upper-case
-        up = raw.replace("l", "1").replace("o", "0").upper().translate(_USCC_FIX)
-        # chars 3-8 are the administrative region code: digits only
-        return up[:2] + _digits_only(up[2:8]) + up[8:] if len(up) >= 8 else up
+        return uscc.ocr_compact(raw)
     if kind == "account":
         return _digits_only(raw)
     if kind == "cert":
-        up = raw.upper()
-        if up[:1] in ("S", "Y") and len(up) > 12:
-            return up[0] + _digits_only(up[1:])
-        return _digits_only(up)
+        return certificate.compact(raw)
     if kind == "licence":
         up = raw.upper()
         if up[:1] in ("J", "L", "1") and len(up) > 8:  # J is read as 1 or L at the start
@@ -345,63 +339,21 @@ def compact_identifier(s: str | None, kind: str | None = None) -> str | None:
     return raw.upper()
 
 
-def repair_id(s: str | None) -> str | None:
-    """A resident ID read with one character too many at its edge (a stray mark beside the
-    number read as a digit): the number that dropping the first or the last character leaves
-    with a valid GB 11643 check character and birth date, when exactly one does; ``None``
-    otherwise. (Inner positions are not tried: MOD 11-2 alone would let one in eleven
-    wrong deletions pass.) An 18-character number is never touched, so a wrong check
-    character is still reported."""
-    raw = re.sub(r"\s", "", unicodedata.normalize("NFKC", s or ""))
-    if len(raw) != 19:
-        return None
-    found = set()
-    for pos in (0, len(raw) - 1):
-        cand = compact_identifier(raw[:pos] + raw[pos + 1:], "id")
-        if cand and _gb11643_ok(cand):
-            found.add(cand)
-    return found.pop() if len(found) == 1 else None
-
-
-def _gb11643_ok(id18: str) -> bool:
-    """ISO 7064 MOD 11-2 check character and a birth date that exists (region not judged:
-    members come from anywhere and keep old codes)."""
-    if not re.fullmatch(r"\d{17}[\dX]", id18) or not birth_from_id(id18):
-        return False
-    total = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(id18[:17]))
-    return "10X98765432"[total % 11] == id18[17]
-
-
-def repair_uscc(s: str | None) -> str | None:
-    """A USCC read with one character too many (OCR splits a stroke into an extra I, O, T):
-    the code that deleting one character leaves with a valid GB 32100 check character, when
-    exactly one such code exists; ``None`` otherwise. An 18-character code is never touched,
-    so a code printed with a wrong check character is still reported as invalid."""
-    from stdnum.cn import uscc
-
-    raw = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", s or ""))
-    if len(raw) != 19 or not raw.isalnum():
-        return None
-    found = set()
-    for pos in range(2, len(raw)):  # the two leading type characters are never extra
-        cand = compact_identifier(raw[:pos] + raw[pos + 1:], "uscc")
-        if cand and uscc.is_valid(cand):
-            found.add(cand)
-    return found.pop() if len(found) == 1 else None
-
-
 def birth_from_id(id18: str | None) -> str | None:
     """Birth date embedded in an 18-character resident ID, or ``None`` if impossible."""
     if not id18 or not re.fullmatch(r"\d{17}[\dX]", id18):
         return None
-    return _iso(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
+    try:
+        return ric.get_birth_date(id18).isoformat()
+    except ric.InvalidBirthDate:
+        return None
 
 
 def sex_from_id(id18: str | None) -> str | None:
     """男 for an odd sequence digit (17th character), 女 for even."""
     if not id18 or not re.fullmatch(r"\d{17}[\dX]", id18):
         return None
-    return "男" if int(id18[16]) % 2 else "女"
+    return ric.get_sex(id18)
 
 
 def normalize_sex(s: str | None) -> str | None:

@@ -195,13 +195,11 @@ def _adopt_reread(owner, field: str, provs: list[Provenance], peers: set[str] | 
 
 
 def _best_candidate(field: str, text: str) -> str | None:
-    patterns = {
-        "id_number": r"\d{17}[\dX]",
-        "uscc": r"[0-9A-HJ-NPQRTUWXY]{18}",
-        "certificate_number": r"[SY]?\d{16,19}",
-        "account_number": r"\d{12,25}",
-    }
-    m = re.search(patterns[field], text)
+    from validators.identifiers.patterns import pattern
+
+    kinds = {"id_number": "id", "uscc": "uscc", "certificate_number": "cert"}
+    rx = pattern(kinds[field], "exact") if field in kinds else re.compile(r"\d{12,25}")
+    m = rx.search(text)
     return m.group(0) if m else None
 
 

@@ -42,3 +42,21 @@ def from_ocr(provs: list[Provenance]) -> bool:
 
 def reread_values(p: Provenance) -> list[str]:
     return [str(r["value"]) for r in p.rereads if not r.get("error") and r.get("value")]
+
+
+def reading_is_solid(p: Provenance, value: str, normalise=lambda s: s) -> bool:
+    """A reading a contradiction may rest on: stated exactly (text layer, Word), or an OCR
+    reading that a second engine's re-read of the same crop repeats."""
+    if p.engine in EXACT_ENGINES:
+        return True
+    return any(normalise(r) == value for r in reread_values(p))
+
+
+def reading_proof(provs: list[Provenance], value: str, normalise=lambda s: s) -> list[str]:
+    """What one stated value rests on: an exact reading, a reading confirmed by a re-read or
+    by a second document stating the same, else a single OCR reading."""
+    if any(p.engine in EXACT_ENGINES for p in provs):
+        return ["exact_reading"]
+    if len({(p.file, p.page) for p in provs}) >= 2 or any(reading_is_solid(p, value, normalise) for p in provs):
+        return ["confirmed_reading"]
+    return ["single_ocr"]

@@ -32,6 +32,22 @@ def _source_note(p: Provenance) -> str:
     return f"（{where(p)}，数值来自OCR识别，置信度{p.confidence:.2f}，未能复核重读，请对照原件）"
 
 
+def _failure_proof(v: str, p: Provenance | None, provs: list[Provenance], compact: Callable[[str], str]) -> list[str]:
+    """What an invalid value rests on: read exactly (text layer, Word), or failing on two
+    independent readings — a second engine's re-read of the crop stating the same number,
+    or a second document reading the same number — else a single OCR reading."""
+    if p is None:
+        return ["single_ocr"]
+    if p.engine in _READ_ENGINES:
+        return ["exact_reading"]
+    same = [q for q in provs if compact(q.value or q.text or "") == v]
+    if len({(q.file, q.page) for q in same}) >= 2:
+        return ["check_failed_twice"]
+    if any(compact(r) == v for q in same for r in _reread_values(q) if r):
+        return ["check_failed_twice"]
+    return ["single_ocr"]
+
+
 def _judge_values(provs: list[Provenance], fallback: str | None, is_valid: Callable[[str], bool],
                   compact: Callable[[str], str]) -> tuple[list[tuple[str, Provenance | None]], list[tuple[str, str, Provenance]]]:
     """(invalid values with their provenance, OCR misreads as (read, reread, prov))."""
@@ -68,7 +84,8 @@ def id_number_flags(record: DossierRecord, as_of: dt.date) -> tuple[list[Flag], 
         for v, p in bad:
             detail = (f"第十五条第（一）项：{who}的公民身份号码{v}不符合GB 11643：{ric.reason(v, as_of)}"
                       + (_source_note(p) if p else ""))
-            flags.append(make_flag("ID_NUMBER_INVALID", who, detail, [p] if p else []))
+            flags.append(make_flag("ID_NUMBER_INVALID", who, detail, [p] if p else [],
+                                   proof=_failure_proof(v, p, provs, ric.compact)))
         if m.id_number and ric.is_valid(m.id_number, as_of):
             warnings += [f"{who}：{w}" for w in ric.warnings(m.id_number, as_of)]
     return flags, warnings
@@ -91,10 +108,10 @@ def uscc_flags(record: DossierRecord) -> tuple[list[Flag], list[str]]:
         except Exception:  # noqa: BLE001 - any other failure is the GB 32100 part
             why = "不符合GB 32100（长度、字符或校验码错误）"
         detail = f"第十五条第（一）项：统一社会信用代码{v}{why}" + (_source_note(p) if p else "")
-        severity = None
+        proof = _failure_proof(v, p, provs, uscc.compact)
         known = uscc.known_nonconforming(v)
         if known:
-            detail += f"；注意：{known}，请在国家企业信用信息公示系统核实"
-            severity = "medium"
-        flags.append(make_flag("USCC_INVALID", subject, detail, [p] if p else [], severity=severity))
+            detail += f"；注意：{known}"
+            proof.append("known_exception")
+        flags.append(make_flag("USCC_INVALID", subject, detail, [p] if p else [], proof=proof))
     return flags, warnings

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from stdnum.cn import ric as _stdnum_ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
@@ -122,3 +123,20 @@ def warnings(number: str, today: datetime.date | None = None) -> list[str]:
     if age < 16 or age > 75:
         out.append(f"按号码计算年龄为{age}岁，超出通常就业年龄")
     return out
+
+
+def repair_extra_character(s: str | None, today: datetime.date | None = None) -> str | None:
+    """A number read with one character too many at its edge (a stray mark beside it read as
+    a digit): the number that dropping the first or the last character leaves valid, when
+    exactly one does; None otherwise. Inner positions are not tried: MOD 11-2 alone would
+    let one in eleven wrong deletions pass. An 18-character number is never touched, so a
+    wrong check character is still reported."""
+    raw = re.sub(r"\s", "", unicodedata.normalize("NFKC", s or ""))
+    if len(raw) != 19:
+        return None
+    found = set()
+    for pos in (0, len(raw) - 1):
+        cand = compact(raw[:pos] + raw[pos + 1:]).replace("×", "X")
+        if is_valid(cand, today):
+            found.add(cand)
+    return found.pop() if len(found) == 1 else None

@@ -15,6 +15,7 @@ False
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -33,6 +34,22 @@ class InvalidOrganisationCode(InvalidComponent):
 
 def compact(number: str) -> str:
     return re.sub(r"[\s\-－—]", "", number).upper()
+
+
+# The alphabet has no I O Z S V: read in a code, those letters can only be misread digits.
+_OCR_FIX = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5", "V": "7"})
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
+                           "i": "1", "|": "1", "L": "1", "T": "7", "Z": "2", "z": "2", "S": "5",
+                           "s": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9", "A": "4"})
+
+
+def ocr_compact(text: str) -> str:
+    """A code as OCR read it, in its printed form: spaces out, upper case, letters the
+    alphabet lacks turned back into the digits they were, digits only in the region part."""
+    raw = re.sub(r"[\s\-—_–·.]", "", unicodedata.normalize("NFKC", text))
+    # a lower-case l or o in a code is a misread 1 or 0: codes are printed upper-case
+    up = raw.replace("l", "1").replace("o", "0").upper().translate(_OCR_FIX)
+    return up[:2] + up[2:8].translate(_TO_DIGIT) + up[8:] if len(up) >= 8 else up
 
 
 def calc_check_digit(number: str) -> str:
@@ -77,3 +94,19 @@ def known_nonconforming(number: str) -> str | None:
         if re.match(entry["pattern"], number):
             return entry["reason"]
     return None
+
+
+def repair_extra_character(s: str | None) -> str | None:
+    """A code read with one character too many (OCR splits a stroke into an extra I, O, T):
+    the code that deleting one character leaves valid, when exactly one such code exists;
+    None otherwise. An 18-character code is never touched, so a code printed with a wrong
+    check character is still reported."""
+    raw = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", s or ""))
+    if len(raw) != 19 or not raw.isalnum():
+        return None
+    found = set()
+    for pos in range(2, len(raw)):  # the two leading type characters are never extra
+        cand = ocr_compact(raw[:pos] + raw[pos + 1:])
+        if is_valid(cand):
+            found.add(cand)
+    return found.pop() if len(found) == 1 else None
