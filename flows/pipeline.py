@@ -171,6 +171,75 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
     return done
 
 
+def crosscheck_text_layers(record: DossierRecord, engine: str | None) -> int:
+    """Re-read, with the second engine, the box of every text-layer line stating an
+    identifier or name that the first OCR of the page image did not show: the mismatch is
+    confirmed only when neither engine sees it. Returns the count."""
+    if not engine:
+        return 0
+    from extractors.ocr import reread
+    from validators.flags.documents import missing_layer_tokens
+
+    done = 0
+    for page in record.pages:
+        if not page.image_path:
+            continue
+        for token, lines in missing_layer_tokens(record, page).items():
+            boxes = [ln.bbox for ln in lines if ln.bbox]
+            if not boxes:
+                continue
+            first = page.ocr_lines[0].engine if page.ocr_lines else None
+            other = engine if engine != first else "tesseract"
+            try:
+                read = reread(page.image_path, boxes[0], engine=other)
+            except Exception:  # noqa: BLE001 - a failed re-read leaves the mismatch unconfirmed
+                continue
+            page.layer_rereads[token] = "".join(line.text for line in read)
+            done += 1
+    return done
+
+
+def crosscheck_dates(record: DossierRecord, engine: str | None, today: date | None = None) -> int:
+    """Re-read, with the second engine, an OCR'd certificate issue date that a date rule
+    would object to (issued before the holder turned 16, or in the future): a date rule
+    stands only on a date read the same way twice. Returns the count."""
+    if not engine:
+        return 0
+    from extractors.normalize import parse_date
+    from extractors.ocr import reread
+    from validators.identifiers import ric
+
+    today = today or date.today()
+    done = 0
+    for m in record.members:
+        issued = _iso_date(m.certificate_issue_date)
+        born = ric.get_birth_date(m.id_number) if m.id_number and ric.is_valid(m.id_number) else _iso_date(m.birth_date)
+        if not issued or not (issued > today or (born and issued.year - born.year <= 16)):
+            continue
+        for prov in m.provenance.get("certificate_issue_date", [])[:1]:
+            page = record.page(prov.file, prov.page)
+            if prov.engine not in ("tesseract", "rapidocr") or prov.bbox is None or prov.rereads or not page or not page.image_path:
+                continue
+            other = engine if engine != prov.engine else "tesseract"
+            try:
+                lines = reread(page.image_path, prov.bbox, engine=other)
+            except Exception as exc:  # noqa: BLE001 - recorded, never fatal
+                prov.rereads.append({"engine": other, "error": str(exc)[:200]})
+                continue
+            text = "".join(line.text for line in lines)
+            prov.rereads.append({"engine": other, "text": text, "value": parse_date(text),
+                                 "confidence": min((line.confidence for line in lines), default=0.0)})
+            done += 1
+    return done
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def _adopt_reread(owner, field: str, provs: list[Provenance], peers: set[str] | None = None) -> None:
     """Take the second engine's reading as the field's value when it is confirmed: it agrees
     with what another document states, or it turns a failing identifier into a valid one.

@@ -55,6 +55,8 @@ def ocr_page_task(job: pipeline.OcrJob, engine: str, timeout: float, cache_dir: 
 def extract_task(dossier_id: str, files: list[FileReading], crosscheck_engine: str | None) -> DossierRecord:
     record = pipeline.extract_record(dossier_id, files)
     pipeline.crosscheck_identifiers(record, crosscheck_engine)
+    pipeline.crosscheck_dates(record, crosscheck_engine)
+    pipeline.crosscheck_text_layers(record, crosscheck_engine)
     return record
 
 

@@ -44,7 +44,7 @@ class RunSettings:
         """What, besides a dossier's own bytes, decides its extraction result."""
         from flows.code_digest import code_digest
 
-        parts = [CODE_VERSION, code_digest("extractors", "flows/pipeline.py"), self.ocr_engine, str(self.crosscheck_engine), str(self.dpi)]
+        parts = [CODE_VERSION, code_digest("extractors", "flows/pipeline.py", "validators/identifiers", "validators/flags/documents.py"), self.ocr_engine, str(self.crosscheck_engine), str(self.dpi)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:

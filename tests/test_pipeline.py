@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from extractors.ocr.engine import OcrResult
 from extractors.records import DossierRecord, FileReading, Member, Page, Provenance, TextLine
 from flows import pipeline
+from validators.identifiers import ric
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 GOOD_ID = "440608198003125653"
@@ -123,3 +124,42 @@ def test_name_reread_prefers_the_whole_name_over_another_documents_fragment(tmp_
     assert pipeline.crosscheck_identifiers(record, "rapidocr") == 1
     assert card.rereads[0]["value"] == "谢家豪"
     assert member.name == "谢家豪"
+
+
+def _line_image(tmp_path: Path, text: str, name: str) -> Path:
+    img = Image.new("RGB", (1400, 200), "white")
+    ImageDraw.Draw(img).text((40, 60), text, font=ImageFont.truetype(FONT, 56), fill="black")
+    path = tmp_path / name
+    img.save(path)
+    return path
+
+
+def test_an_implausible_ocr_issue_date_is_read_again_by_the_second_engine(tmp_path: Path):
+    path = _line_image(tmp_path, "发证日期 2001年05月20日", "cert.png")
+    prov = Provenance(file="c.pdf", page=1, bbox=(0.0, 0.2, 1.0, 0.8), confidence=0.8, text="发证日期 2001年05月20日",
+                      engine="tesseract", value="2001-05-20", doc_type="qualification_certificate")
+    page = Page(file="c.pdf", page=1, image_path=str(path))
+    member = Member(name="张三", id_number=GOOD_ID, certificate_issue_date="2001-05-20",
+                    provenance={"certificate_issue_date": [prov]})
+    record = DossierRecord(dossier_id="D1", files=[FileReading(file="c.pdf", source_path=str(path), sha256="0",
+                                                               kind="image", pages=[page])], members=[member])
+    # born 1980, certificate at 21: plausible, nothing to re-read
+    assert pipeline.crosscheck_dates(record, "rapidocr") == 0 and prov.rereads == []
+    born_1990 = "44060819900312565"
+    member.id_number = born_1990 + ric.calc_check_digit(born_1990)  # born 1990: issued at 11
+    assert pipeline.crosscheck_dates(record, "rapidocr") == 1
+    assert prov.rereads[0]["engine"] == "rapidocr" and prov.rereads[0]["value"] == "2001-05-20"
+
+
+def test_a_text_layer_number_the_image_does_not_show_is_read_again_by_the_second_engine(tmp_path: Path):
+    shown = GOOD_ID[:10] + "7" + GOOD_ID[11:]
+    path = _line_image(tmp_path, f"公民身份号码 {shown}", "id.png")
+    page = Page(file="id.pdf", page=1, text_source="text_layer", image_path=str(path),
+                lines=[TextLine("姓名 张三", (0, 0, 1, 0.15), 1.0, "text_layer"),
+                       TextLine(f"公民身份号码 {GOOD_ID}", (0.0, 0.2, 1.0, 0.8), 1.0, "text_layer")])
+    page.ocr_lines = [TextLine("姓名 张三", (0, 0, 1, 0.15), 0.9, "rapidocr"),
+                      TextLine(f"公民身份号码 {shown}", (0.0, 0.2, 1.0, 0.8), 0.9, "rapidocr")]
+    record = DossierRecord(dossier_id="D1", files=[FileReading(file="id.pdf", source_path=str(path), sha256="0",
+                                                               kind="pdf", pages=[page])])
+    assert pipeline.crosscheck_text_layers(record, "tesseract") == 1
+    assert shown in page.layer_rereads[GOOD_ID].replace(" ", "")

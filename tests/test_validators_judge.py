@@ -86,8 +86,8 @@ def good_record(tmp_path, dossier_id="D1", unit=UNIT, code=None, account="440501
         if ric.get_sex(idn) != sex:
             seq = f"{int(seq) + 1:03d}"
             idn = make_id(birth=birth, seq=seq)
-        cert_no = f"1744060012{'1' if level == '高级技师' else '2'}{i:05d}"[:16]
-        cert_no = "17440600" + "1" + ("1" if level == "高级技师" else "2") + f"{i:06d}"
+        # DOCUMENTS.md's layout: year 17, province 44, city 06, institution 0 012, level, serial
+        cert_no = "1744060012" + ("1" if level == "高级技师" else "2") + f"{i:05d}"
         idf, cf, kf = f"id_{i}.jpg", f"cert_{i}.jpg", f"contract_{i}.jpg"
         add(idf, "id_card", ["姓名 " + name, "公民身份号码 " + idn])
         add(cf, "qualification_certificate", [name, idn, level, cert_no])
@@ -172,7 +172,7 @@ def test_art3_fail_when_registered_elsewhere(tmp_path):
 def test_art4_1_fail_with_two_qualified(tmp_path):
     rec = good_record(tmp_path)
     rec.members[2].level = "高级工"
-    rec.members[2].certificate_number = "1744060013000002"  # level digit 3, consistent
+    rec.members[2].certificate_number = "1744060012300002"  # level digit 3, consistent
     j = run(rec)
     c = next(c for c in j.checks if c.rule == "ART4.1")
     assert c.status == "fail" and "仅2名" in c.detail and "王强" in c.detail
@@ -281,8 +281,15 @@ def test_id_number_invalid_and_reread(tmp_path):
     m.provenance["id_number"] = [p]
     j = run(rec)
     f = next(f for f in j.flags if f.code == "ID_NUMBER_INVALID")
-    assert f.severity == "high" and "校验码" in f.detail and "OCR" in f.detail and "0.82" in f.detail
+    # one OCR reading: a request to check the card, not an accusation
+    assert f.severity == "medium" and "校验码" in f.detail and "OCR" in f.detail and "0.82" in f.detail
+    assert "核对" in f.detail and j.recommendation != "refer_false_materials"
     assert "*" in f.subject and bad not in f.subject
+    # the second engine reads the same failing number: confirmed twice
+    p.rereads = [{"engine": "rapidocr", "text": bad, "value": bad, "confidence": 0.95}]
+    j = run(rec)
+    f = next(f for f in j.flags if f.code == "ID_NUMBER_INVALID")
+    assert f.severity == "high" and f.proof == ["check_failed_twice"]
     assert j.recommendation == "refer_false_materials"
     # a valid re-read of the same crop: OCR misread -> warning, no flag
     good = make_id(birth="19850312", seq="011")
@@ -344,31 +351,39 @@ def test_applicant_mismatch(tmp_path):
     assert "APPLICANT_MISMATCH" not in codes(run(rec))
 
 
-@pytest.mark.parametrize("change,needle", [
-    (dict(certificate_issue_date="1997-06-30", certificate_number="9744060012000001"), "16周岁"),
-    (dict(certificate_issue_date="2026-09-01", certificate_number="2644060012000001"), "晚于审查基准日"),
-    (dict(certificate_number="1744060013000001"), "等级码"),
-    (dict(certificate_number="1544060011000001"), "年份"),
-    (dict(certificate_issuer="佛山市某某技能培训有限公司"), "不是人力资源社会保障部门"),
-    (dict(certificate_kind="职业技能等级证书", certificate_number="S000000440010017100001",
-          certificate_issuer="广东省人力资源和社会保障厅"), "评价机构"),
+@pytest.mark.parametrize("change,needle,severity", [
+    # dates read exactly (text layer): a date rule may be high
+    (dict(certificate_issue_date="1997-06-30", certificate_number="9744060012100001"), "16周岁", "high"),
+    (dict(certificate_issue_date="2026-09-01", certificate_number="2644060012100001"), "晚于审查基准日", "high"),
+    # the number's layout is an unofficial rule: verify, never accuse
+    (dict(certificate_number="1744060012300001"), "等级码", "medium"),
+    (dict(certificate_number="1544060012100001"), "年份", "medium"),
+    (dict(certificate_issuer="佛山市某某技能培训有限公司"), "不是人力资源社会保障部门", "medium"),
+    (dict(certificate_kind="职业技能等级证书", certificate_number="S000044001001171000001",
+          certificate_issuer="广东省人力资源和社会保障厅"), "评价机构", "medium"),
+    (dict(certificate_kind="职业技能等级证书", certificate_number="S000044001001173000001"), "第16位等级码为3", "medium"),
 ])
-def test_certificate_inconsistent(tmp_path, change, needle):
+def test_certificate_inconsistent(tmp_path, change, needle, severity):
     rec = good_record(tmp_path)
     m = rec.members[0]  # 高级技师, born 1985
     for k, v in change.items():
         setattr(m, k, v)
-    f = [f for f in run(rec).flags if f.code == "CERTIFICATE_INCONSISTENT"]
-    assert f and needle in f[0].detail, [x.detail for x in f]
+        m.provenance[k] = [prov("cert_0.jpg", 1, v, "qualification_certificate")]
+    f = [f for f in run(rec).flags if f.code == "CERTIFICATE_INCONSISTENT" and needle in f.detail]
+    assert f and f[0].severity == severity, [(x.severity, x.detail) for x in f]
+    if severity == "medium":
+        assert "全国联网查询系统核验" in f[0].detail
 
 
-def test_certificate_unknown_format_not_flagged(clean, tmp_path):
+def test_certificate_of_unknown_layout_is_at_most_a_request_to_verify(clean, tmp_path):
     assert "CERTIFICATE_INCONSISTENT" not in codes(clean[1])
     rec = good_record(tmp_path)
     rec.members[0].certificate_number = "粤人社2017-00123"
-    assert "CERTIFICATE_INCONSISTENT" not in codes(run(rec))
+    f = [f for f in run(rec).flags if f.code == "CERTIFICATE_INCONSISTENT"]
+    assert len(f) == 1 and f[0].severity == "medium" and "核验" in f[0].detail
+    assert run(rec).recommendation == "proceed"
     rec.members[0].certificate_kind = "职业技能等级证书"
-    rec.members[0].certificate_number = "S000000440010017100001"  # 17, level 1, correct
+    rec.members[0].certificate_number = "S000044001001171000001"  # 17, level 1, correct
     rec.members[0].certificate_issuer = "佛山市精工职业技能评价中心有限公司"
     assert "CERTIFICATE_INCONSISTENT" not in codes(run(rec))
 
@@ -493,7 +508,12 @@ def test_text_layer_mismatch(tmp_path):
     shown = idn[:10] + ("7" if idn[10] != "7" else "4") + idn[11:]
     page.ocr_lines[1] = TextLine("公民身份号码 " + shown, (0, 0.1, 1, 0.2), 0.9, "tesseract")
     f = [f for f in run(rec).flags if f.code == "TEXT_LAYER_MISMATCH"]
-    assert f and f[0].severity == "high"
+    assert f and f[0].severity == "medium"  # one engine's reading of the image
+    page.layer_rereads = {idn: "公民身份号码 " + shown}  # the second engine sees the same
+    f = [f for f in run(rec).flags if f.code == "TEXT_LAYER_MISMATCH"]
+    assert f and f[0].severity == "high" and "另一识别引擎" in f[0].detail
+    page.layer_rereads = {idn: "公民身份号码 " + idn}  # the second engine sees the layer's number
+    assert "TEXT_LAYER_MISMATCH" not in codes(run(rec))
 
 
 def test_image_tampered_low_then_medium(tmp_path):
@@ -609,9 +629,13 @@ def test_mismatch_ocr_single_character_and_rereads(tmp_path):
     rec.applicant.provenance["name"][0].rereads = [{"engine": "rapidocr", "text": UNIT, "value": UNIT}]
     j = run(rec)
     assert "APPLICANT_MISMATCH" not in codes(j) and any("识别错误" in w for w in j.warnings)
-    # a structural difference (inserted 贸易) stays high without any re-read
-    rec.applicant.provenance["name"][0] = prov("licence.jpg", 1, UNIT.replace("有限公司", "贸易有限公司"),
-                                               "business_licence", engine="tesseract", conf=0.85)
+    # a structural difference (inserted 贸易) on one OCR reading: still only a request to check
+    other = UNIT.replace("有限公司", "贸易有限公司")
+    rec.applicant.provenance["name"][0] = prov("licence.jpg", 1, other, "business_licence", engine="tesseract", conf=0.85)
+    f = next(f for f in run(rec).flags if f.code == "APPLICANT_MISMATCH")
+    assert f.severity == "medium" and f.proof == ["single_ocr"]
+    # read the same by the second engine: proven
+    rec.applicant.provenance["name"][0].rereads = [{"engine": "rapidocr", "text": other, "value": other}]
     assert next(f for f in run(rec).flags if f.code == "APPLICANT_MISMATCH").severity == "high"
 
 
@@ -669,6 +693,10 @@ def test_birth_date_misread_by_one_digit_is_medium_but_a_different_date_is_high(
     m.birth_date = other.isoformat()
     m.provenance["birth_date"] = [prov("id_1.jpg", 1, m.birth_date, "id_card", engine="tesseract", conf=0.9)]
     m.provenance["birth_date"][0].text = f"出生 {other.year}年{other.month}月{other.day}日"
+    f = next(f for f in run(rec).flags if f.code == "IDENTITY_MISMATCH")
+    assert f.severity == "medium"  # one OCR reading of the printed date
+    m.provenance["birth_date"][0].rereads = [{"engine": "rapidocr", "text": f"{other.year}年{other.month}月{other.day}日",
+                                              "value": other.isoformat()}]
     f = next(f for f in run(rec).flags if f.code == "IDENTITY_MISMATCH")
     assert f.severity == "high"
 

@@ -19,6 +19,7 @@ from validators.flags.consistency import applicant_flags, certificate_flags, ide
 from validators.flags.documents import image_flags, pdf_flags, text_layer_flags
 from validators.flags.identifiers import id_number_flags, uscc_flags
 from validators.ruleset import RuleSet
+from validators.severity import settle
 
 CHECK_ORDER = ("ART3", "ART4.1", "ART4.2", "ART4.3", "ART4.4", "ART4.5", "ART5.1", "ART5.2", "ART5.3",
                "ART5.4", "ART5.F", "ART10", "ART17")
@@ -29,17 +30,6 @@ REASONS = {
     "request_correction": "材料不齐或不规范（{items}），请申请单位补正",
     "proceed": "未发现问题，可进入下一审查环节",
 }
-
-
-def _escalate_image_flags(flags: list[Flag]) -> None:
-    """IMAGE_TAMPERED is low on its own, medium when another flag hits the same file."""
-    for f in flags:
-        if f.code != "IMAGE_TAMPERED":
-            continue
-        files = {p.file for p in f.evidence}
-        if any(g is not f and g.code != "IMAGE_TAMPERED" and files & {p.file for p in g.evidence} for g in flags):
-            f.severity = "medium"
-            f.detail += "；同一文件另有其他疑点"
 
 
 def recommend(checks: list[Check], flags: list[Flag], ruleset: RuleSet) -> tuple[str, str]:
@@ -91,7 +81,7 @@ def judge(record: DossierRecord, index: BatchIndex, ruleset: RuleSet, as_of: dt.
     flags += text_layer_flags(record)
     flags += image_flags(record)
     flags += funding_flags
-    _escalate_image_flags(flags)
+    settle(flags)  # severity needs proof: decided in one place, from what each flag rests on
     if record.error:
         warnings.append(f"申报材料无法完整读取：{record.error}")
     ordered = [checks[r] for r in CHECK_ORDER]

@@ -14,6 +14,7 @@ from validators.batch_index import BatchIndex, applicant_key, norm_account, norm
 from validators.findings import Flag
 from validators.findings_util import make_flag, person_label
 from validators.forensics import image_hash
+from validators.identifiers import ric
 
 
 def duplicate_person_flags(record: DossierRecord, index: BatchIndex, as_of: dt.date) -> list[Flag]:
@@ -28,13 +29,17 @@ def duplicate_person_flags(record: DossierRecord, index: BatchIndex, as_of: dt.d
         ev = m.provenance.get("id_number", [])[:2]
         others = sorted(index.members.get(n, set()) - {record.dossier_id})
         if others:
+            # A number that passes GB 11643 and equals another dossier's member's is no
+            # misreading; one that fails its check may be one.
+            proof = ["cross_dossier"] if ric.is_valid(n) else ["cross_dossier", "single_ocr"]
             flags.append(make_flag("DUPLICATE_PERSON", who,
-                                   f"第十五条第（一）项：{who}同时是本批次其他申报材料（{'、'.join(others)}）的工作站成员", ev))
+                                   f"第十五条第（一）项：{who}同时是本批次其他申报材料（{'、'.join(others)}）的工作站成员", ev,
+                                   proof=proof))
         rows = [r for r in index.registry_by_member.get(n, []) if r.year <= as_of.year]
         if rows:
             listed = "、".join(f"{r.unit_name}{r.year}年{r.programme}（登记表第{r.line}行）" for r in rows)
             flags.append(make_flag("DUPLICATE_PERSON", who, f"第十五条第（一）项：{who}已是往年认定项目的成员：{listed}",
-                                   ev, severity="medium"))
+                                   ev, proof=["registry", "registry_earlier_year"]))
     return flags
 
 
@@ -49,7 +54,7 @@ def duplicate_account_flags(record: DossierRecord, index: BatchIndex) -> list[Fl
     dossiers = sorted(d for d in index.account_dossiers.get(acc, set()) if index.applicants.get(d) != mine)
     return [make_flag("DUPLICATE_BANK_ACCOUNT", record.applicant.name or "申请单位",
                       f"第十五条第（一）项：银行账号{mask_account(acc)}同时出现在其他申请单位的材料中（{'、'.join(dossiers)}）",
-                      record.bank_account.provenance.get("account_number", [])[:1])]
+                      record.bank_account.provenance.get("account_number", [])[:1], proof=["cross_dossier"])]
 
 
 def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:

@@ -15,22 +15,13 @@ import unicodedata
 from extractors.records import DossierRecord, Member, Provenance
 from validators.findings import Flag
 from validators.findings_util import data, make_flag, person_label, where
-from validators.identifiers import ric
-
-from validators.ocr_tolerance import from_ocr, is_truncation, probable_misread, within_one_edit
+from validators.identifiers import certificate, ric
+from validators.ocr_tolerance import (from_ocr, is_truncation, probable_misread, reading_is_solid, reading_proof,
+                                       within_one_edit)
 
 DOC_NAMES = {"id_card": "身份证", "qualification_certificate": "证书", "labour_contract": "劳动合同",
              "application_form": "申请表", "business_licence": "营业执照", "bank_account": "银行账户材料",
              "achievement": "业绩材料", "application_report": "申请报告", None: "材料", "other": "其他材料"}
-# (number pattern, the other system's kind, year position, level-digit position):
-# 职业资格证书 YY PP CC AAA L SSSSSS; 职业技能等级证书 [SY] AAAAAA PP SSS YY L NNNNN.
-CERTIFICATE_FORMATS = (
-    (r"\d{16}", "职业技能等级证书", 0, 9),
-    (r"[SY]\d{19}", "职业资格证书", 12, 14),
-)
-LEVEL_DIGIT = {"高级技师": "1", "技师": "2", "高级工": "3", "中级工": "4", "初级工": "5"}
-
-
 def normalise(field: str, value: str) -> str:
     v = unicodedata.normalize("NFKC", value)  # full-width digits, letters and brackets -> half-width
     v = re.sub(r"\s", "", v).upper()
@@ -53,9 +44,11 @@ def _rereads(p: Provenance) -> list[str]:
 
 
 def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | None = None
-                  ) -> tuple[dict[str, list[Provenance]], bool] | None:
-    """Groups of provenance by normalised value when they disagree, and whether the
-    disagreement is probably an OCR misreading (severity medium), else None.
+                  ) -> tuple[dict[str, list[Provenance]], list[str]] | None:
+    """Groups of provenance by normalised value when they disagree, and what the
+    disagreement rests on (Flag.proof), else None: `two_documents` when every stated value
+    was read exactly, confirmed by a re-read, or stated alike by two documents;
+    `probable_misread` / `low_confidence` / `single_ocr` otherwise.
 
     A reading whose re-read (second engine, same crop) gives another document's value was
     a misreading: it joins that value's group and a warning says so. Without a re-read, a
@@ -104,7 +97,13 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
     values = list(groups)
     near = all(probable_misread(a, b) for i, a in enumerate(values) for b in values[i + 1:])
     misread = (low or near) and not confirmed and len(exact_values) < 2
-    return groups, misread
+    if misread:
+        return groups, ["low_confidence" if low else "probable_misread"]
+    solid = all(len({(p.file, p.page) for p in ps}) >= 2
+                or any(reading_is_solid(p, v, lambda r: normalise(field, r)) and not any(p is q for q in moved)
+                       for p in ps)
+                for v, ps in groups.items())
+    return groups, ["two_documents"] if solid else ["single_ocr"]
 
 
 def _digits(text: str) -> str:
@@ -124,20 +123,43 @@ def _describe(groups: dict[str, list[Provenance]], mask=None) -> str:
                      for v, ps in groups.items())
 
 
+def _by_proof(items: list[tuple[str, list[str], list[Provenance]]]) -> dict[tuple[str, ...], tuple[list[str], list[Provenance]]]:
+    """Problems grouped by what they rest on: a confirmed contradiction is never diluted by a
+    weak one in the same flag, nor a weak one raised by a confirmed one beside it."""
+    out: dict[tuple[str, ...], tuple[list[str], list[Provenance]]] = {}
+    for text, proof, evidence in items:
+        texts, ev = out.setdefault(tuple(proof), ([], []))
+        texts.append(text)
+        ev += [p for p in evidence if p not in ev]
+    return out
+
+
+_MISREAD_NOTE = "（差异仅一个字或有低置信度OCR读数，且未经复核重读证实，可能为识别错误，请对照原件）"
+
+
+def _mismatch_flags(code: str, subject: str, head: str, items) -> list[Flag]:
+    flags = []
+    for proof, (texts, evidence) in _by_proof(items).items():
+        detail = head + "；".join(texts)
+        if {"low_confidence", "probable_misread"} & set(proof):
+            detail += _MISREAD_NOTE
+        flags.append(make_flag(code, subject, detail, evidence, proof=list(proof)))
+    return flags
+
+
 def identity_flags(record: DossierRecord, warnings: list[str] | None = None) -> list[Flag]:
     flags = []
     labels = {"name": "姓名", "id_number": "公民身份号码", "sex": "性别", "birth_date": "出生日期"}
     for m in record.members:
         who = person_label(m.name, m.id_number)
-        problems, evidence, low = [], [], False
+        items: list[tuple[str, list[str], list[Provenance]]] = []
         for field, label in labels.items():
             dis = _disagreement(field, m.provenance.get(field, []), warnings)
             if dis:
-                groups, lo = dis
-                low |= lo
-                problems.append(f"{label}不一致：{_describe(groups)}")
-                evidence += [ps[0] for ps in groups.values()]
-        # The ID number itself states sex and birth date (GB 11643).
+                groups, proof = dis
+                items.append((f"{label}不一致：{_describe(groups)}", proof, [ps[0] for ps in groups.values()]))
+        # The ID number itself states sex and birth date (GB 11643): the printed value is the
+        # other side, and it decides how far the contradiction is proven.
         if m.id_number and ric.is_valid(m.id_number):
             born = ric.get_birth_date(m.id_number).isoformat()
             printed = m.provenance.get("birth_date", [])[:1]
@@ -148,47 +170,40 @@ def identity_flags(record: DossierRecord, warnings: list[str] | None = None) -> 
                 # 1985年9月1日 read for 1985年9月11日: OCR drops a digit, nobody forges one away
                 if warnings is not None:
                     warnings.append(f"{who}的出生日期OCR读为{m.birth_date}，比身份证号码中的{born}少一位数字，判断为识别错误")
-            elif m.birth_date and normalise("birth_date", m.birth_date) != born:
-                problems.append(f"出生日期{m.birth_date}与身份证号码中的{born}不一致")
-                evidence += printed
-                # 1986年1月1日 against 19860111: one dropped or misread digit on an OCR'd card.
+            elif m.birth_date and normalise("birth_date", m.birth_date) != born and printed[:1] and printed[0].engine != "derived":
                 raw = printed[0].text if printed else m.birth_date
-                d = ric.get_birth_date(m.id_number)
+                proof = _printed_proof(printed, normalise("birth_date", m.birth_date), "birth_date")
+                # 1986年1月1日 against 19860111: one dropped or misread digit on an OCR'd card.
                 if from_ocr(printed) and (within_one_edit(normalise("birth_date", m.birth_date), born)
                                           or within_one_edit(_digits(raw), f"{d.year}{d.month}{d.day}")):
-                    low = True
-            if m.sex in ("男", "女") and m.sex != ric.get_sex(m.id_number):
-                problems.append(f"性别“{m.sex}”与身份证号码（顺序码{'奇数' if ric.get_sex(m.id_number) == '男' else '偶数'}）不符")
-                evidence += m.provenance.get("sex", [])[:1]
-        if problems:
-            detail = f"第十五条第（一）项：{who}在不同材料中的身份信息不一致：" + "；".join(problems)
-            sev = None
-            if low:
-                detail += "（差异仅一个字或有低置信度OCR读数，且未经复核重读证实，可能为识别错误，请对照原件）"
-                sev = "medium"
-            flags.append(make_flag("IDENTITY_MISMATCH", who, detail, evidence, severity=sev))
+                    proof = ["probable_misread"]
+                items.append((f"出生日期{m.birth_date}与身份证号码中的{born}不一致", proof, printed))
+            sexes = [p for p in m.provenance.get("sex", []) if p.engine != "derived"][:1]
+            if m.sex in ("男", "女") and m.sex != ric.get_sex(m.id_number) and sexes:
+                items.append((f"性别“{m.sex}”与身份证号码（顺序码{'奇数' if ric.get_sex(m.id_number) == '男' else '偶数'}）不符",
+                              _printed_proof(sexes, m.sex, "sex"), sexes))
+        flags += _mismatch_flags("IDENTITY_MISMATCH", who, f"第十五条第（一）项：{who}在不同材料中的身份信息不一致：", items)
     return flags
+
+
+def _printed_proof(provs: list[Provenance], value: str, field: str) -> list[str]:
+    """A printed value set against the ID number it contradicts: proven as far as the
+    printed reading is (the number itself passed its check digit)."""
+    solid = any(reading_is_solid(p, value, lambda r: normalise(field, r)) for p in provs)
+    return ["two_documents"] if solid else ["single_ocr"]
 
 
 def applicant_flags(record: DossierRecord, warnings: list[str] | None = None) -> list[Flag]:
     a, b = record.applicant, record.bank_account
-    problems, evidence, low = [], [], False
+    items = []
     name_provs = list(a.provenance.get("name", [])) + list(b.provenance.get("account_name", []))
     for field, label, provs in (("name", "单位名称", name_provs), ("uscc", "统一社会信用代码", a.provenance.get("uscc", []))):
         dis = _disagreement(field, provs, warnings)
         if dis:
-            groups, lo = dis
-            low |= lo
-            problems.append(f"{label}不一致：{_describe(groups)}")
-            evidence += [ps[0] for ps in groups.values()]
-    if not problems:
-        return []
-    detail = "第十五条第（一）项：申请单位信息在申请表、营业执照、银行账户材料、劳动合同之间不一致：" + "；".join(problems)
-    sev = None
-    if low:
-        detail += "（差异仅一个字或有低置信度OCR读数，且未经复核重读证实，可能为识别错误，请对照原件）"
-        sev = "medium"
-    return [make_flag("APPLICANT_MISMATCH", a.name or "申请单位", detail, evidence, severity=sev)]
+            groups, proof = dis
+            items.append((f"{label}不一致：{_describe(groups)}", proof, [ps[0] for ps in groups.values()]))
+    return _mismatch_flags("APPLICANT_MISMATCH", a.name or "申请单位",
+                           "第十五条第（一）项：申请单位信息在申请表、营业执照、银行账户材料、劳动合同之间不一致：", items)
 
 
 def _d(v: str | None) -> dt.date | None:
@@ -198,53 +213,71 @@ def _d(v: str | None) -> dt.date | None:
         return None
 
 
-def certificate_problems(m: Member, as_of: dt.date) -> list[str]:
+def _date_proof(m: Member, field: str) -> list[str]:
+    value = getattr(m, field)
+    provs = [p for p in m.provenance.get(field, []) if p.engine != "derived"]
+    if not value or not provs:
+        return ["single_ocr"]
+    return reading_proof(provs, normalise("birth_date", value), lambda r: normalise("birth_date", r))
+
+
+def certificate_findings(m: Member, as_of: dt.date) -> list[tuple[str, list[str], list[Provenance]]]:
+    """(problem, what it rests on, evidence) for one member's certificate. A date rule
+    stands on a date read exactly or read the same way twice; the number's layout and the
+    issuer's kind are rules DOCUMENTS.md gives as unofficial: they only ask to verify."""
     out = []
+    first = lambda k: m.provenance.get(k, [])[:1]  # noqa: E731
     issued = _d(m.certificate_issue_date)
-    born = _d(m.birth_date) or (ric.get_birth_date(m.id_number) if m.id_number and ric.is_valid(m.id_number) else None)
+    issued_proof = _date_proof(m, "certificate_issue_date")
+    by_number = m.id_number and ric.is_valid(m.id_number)
+    born = (ric.get_birth_date(m.id_number) if by_number else None) or _d(m.birth_date)
+    # the ID number passed its check digit: its birth date is as sound as its reading
+    born_proof = ["confirmed_reading"] if by_number else _date_proof(m, "birth_date")
     if issued and born:
         try:
             sixteen = born.replace(year=born.year + 16)
         except ValueError:  # 29 February
             sixteen = born.replace(year=born.year + 16, day=28)
         if issued < sixteen:
-            out.append(f"发证日期{issued}早于持证人年满16周岁（{sixteen}）")
+            weak = set(issued_proof + born_proof) & {"single_ocr"}
+            out.append((f"发证日期{issued}早于持证人年满16周岁（{sixteen}）",
+                        ["single_ocr"] if weak else issued_proof,
+                        first("certificate_issue_date") + first("id_number" if by_number else "birth_date")))
     if issued and issued > as_of:
-        out.append(f"发证日期{issued}晚于审查基准日{as_of}")
-    num = re.sub(r"\s", "", m.certificate_number or "").upper()
-    kind = m.certificate_kind
-    digit = LEVEL_DIGIT.get(m.level or "")
-    # Only known shapes are read; an unknown shape is never a finding (docs/SCREENING.md).
-    for pattern, other_kind, year_at, level_at in CERTIFICATE_FORMATS:
-        if re.fullmatch(pattern, num) and kind != other_kind:
-            yy, level_digit = num[year_at:year_at + 2], num[level_at]
-            if digit and level_digit != digit:
-                out.append(f"证书编号{num}第{level_at + 1}位等级码为{level_digit}，与所载等级“{m.level}”（应为{digit}）不符")
-            if issued and yy != f"{issued.year % 100:02d}":
-                out.append(f"证书编号{num}第{year_at + 1}-{year_at + 2}位年份{yy}与发证年份{issued.year}不符")
-            break
+        out.append((f"发证日期{issued}晚于审查基准日{as_of}", issued_proof, first("certificate_issue_date")))
+    problems = certificate.layout_problems(m.certificate_number, m.level, issued.year if issued else None)
+    number_ev = first("certificate_number") + first("level")
+    for text in problems:
+        out.append((text + "（编码规则为民间流传的非官方说明）", ["unofficial_rule"], number_ev))
+    if m.certificate_number and certificate.parse(m.certificate_number) is None:
+        provs = m.provenance.get("certificate_number", [])
+        if reading_proof(provs, m.certificate_number) != ["single_ocr"]:
+            out.append((f"证书编号{m.certificate_number}不符合常见的编码规则（16位职业资格证书编号或22位职业技能等级证书编号）",
+                        ["unofficial_rule"], number_ev))
     issuer = m.certificate_issuer or ""
+    kind = m.certificate_kind
     if issuer:
         kinds = data("issuers.yaml")
         gov = any(s in issuer for s in kinds["government"])
-        # Only an issuer that names another kind of body accuses: a garbled or partly read
+        # Only an issuer that names another kind of body asks: a garbled or partly read
         # issuer (a seal over 职业技能鉴定指导中心 read as 职业技能鉴定指导f) proves nothing.
         other = not gov and any(s in issuer for s in kinds["non_government"])
         if kind == "职业资格证书" and other:
-            out.append(f"职业资格证书的发证机关“{issuer}”不是人力资源社会保障部门")
+            out.append((f"职业资格证书的发证机关“{issuer}”不是人力资源社会保障部门", ["unofficial_rule"], first("certificate_issuer")))
         if kind == "职业技能等级证书" and gov:
-            out.append(f"职业技能等级证书应由评价机构颁发，发证单位却为政府部门“{issuer}”")
+            out.append((f"职业技能等级证书应由评价机构颁发，发证单位却为政府部门“{issuer}”", ["unofficial_rule"], first("certificate_issuer")))
     return out
+
+
+def certificate_problems(m: Member, as_of: dt.date) -> list[str]:
+    return [text for text, _, _ in certificate_findings(m, as_of)]
 
 
 def certificate_flags(record: DossierRecord, as_of: dt.date) -> list[Flag]:
     flags = []
     for m in record.members:
-        problems = certificate_problems(m, as_of)
-        if problems:
-            who = person_label(m.name, m.id_number)
-            evidence = [p for k in ("certificate_number", "certificate_issue_date", "level", "certificate_issuer")
-                        for p in m.provenance.get(k, [])[:1]]
-            flags.append(make_flag("CERTIFICATE_INCONSISTENT", who,
-                                   f"第十五条第（一）项：{who}的{m.certificate_kind or '证书'}内容自相矛盾：" + "；".join(problems), evidence))
+        who = person_label(m.name, m.id_number)
+        head = f"第十五条第（一）项：{who}的{m.certificate_kind or '证书'}内容自相矛盾："
+        for proof, (texts, evidence) in _by_proof(certificate_findings(m, as_of)).items():
+            flags.append(make_flag("CERTIFICATE_INCONSISTENT", who, head + "；".join(texts), evidence, proof=list(proof)))
     return flags

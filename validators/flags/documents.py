@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from extractors.page_image import is_cached
-from extractors.records import DossierRecord, Page, Provenance
+from extractors.records import DossierRecord, Page, Provenance, TextLine
 from validators.findings import Flag
 from validators.findings_util import make_flag, person_label
 from validators.forensics import ela
@@ -42,7 +42,8 @@ def pdf_flags(record: DossierRecord) -> list[Flag]:
         reasons = inspect_pdf(f.source_path)
         if reasons:
             ev = [Provenance(file=f.file, page=1, bbox=None, confidence=1.0, text="", engine="pdf")]
-            flags.append(make_flag("PDF_EDITED", f.file, f"第十五条第（一）项：{f.file}的文件结构显示创建后被编辑：" + "；".join(reasons), ev))
+            flags.append(make_flag("PDF_EDITED", f.file, f"第十五条第（一）项：{f.file}的文件结构显示创建后被编辑：" + "；".join(reasons), ev,
+                                   proof=["single_forensic"]))
     return flags
 
 
@@ -76,25 +77,40 @@ def _page_names(record: DossierRecord, page: Page) -> set[str]:
     return names
 
 
+def missing_layer_tokens(record: DossierRecord, page: Page) -> dict[str, list[TextLine]]:
+    """Identifiers and names a text-layer page states that OCR of its image does not show,
+    each with the layer lines stating it; empty where OCR read too little to compare."""
+    if page.text_source != "text_layer" or not page.ocr_lines:
+        return {}
+    ocr = _clean("".join(line.text for line in page.ocr_lines))
+    if len(_CJK.findall(ocr)) < 4 and not re.search(r"\d{6}", ocr):
+        return {}  # OCR read next to nothing: no basis for comparison
+    if sum(line.confidence for line in page.ocr_lines) / len(page.ocr_lines) < MIN_OCR_CONFIDENCE:
+        return {}
+    layer = _clean("\n".join(line.text for line in page.lines))
+    tokens = set(_ID_TOKEN.findall(layer)) | _page_names(record, page)
+    return {t: [line for line in page.lines if t in _clean(line.text)]
+            for t in sorted(tokens) if not _near(t, ocr)}
+
+
 def text_layer_flags(record: DossierRecord) -> list[Flag]:
+    """A text layer stating what the page image does not. Confirmed (may be high) when the
+    second engine's re-read of the line's box does not show it either; a token the re-read
+    does show was the first engine's misreading and is dropped."""
     flags = []
     for page in record.pages:
-        if page.text_source != "text_layer" or not page.ocr_lines:
+        missing = missing_layer_tokens(record, page)
+        reread = page.layer_rereads or {}
+        missing = {t: ls for t, ls in missing.items() if t not in reread or not _near(t, _clean(reread[t]))}
+        if not missing:
             continue
-        ocr = _clean("".join(line.text for line in page.ocr_lines))
-        if len(_CJK.findall(ocr)) < 4 and not re.search(r"\d{6}", ocr):
-            continue  # OCR read next to nothing: no basis for comparison
-        if sum(line.confidence for line in page.ocr_lines) / len(page.ocr_lines) < MIN_OCR_CONFIDENCE:
-            continue
-        layer = _clean("\n".join(line.text for line in page.lines))
-        tokens = set(_ID_TOKEN.findall(layer)) | _page_names(record, page)
-        missing = sorted(t for t in tokens if not _near(t, ocr))
-        if missing:
-            ev = [Provenance(file=page.file, page=page.page, bbox=line.bbox, confidence=1.0, text=line.text, engine="text_layer")
-                  for line in page.lines if any(t in _clean(line.text) for t in missing)]
-            flags.append(make_flag("TEXT_LAYER_MISMATCH", page_owner(record, page.file, page.page),
-                                   f"第十五条第（一）项：{page.file}第{page.page}页文字层中的“{'”、“'.join(missing)}”在页面图像的OCR结果中不存在，"
-                                   "文字层可能被修改", ev))
+        both = all(t in reread for t in missing)
+        ev = [Provenance(file=page.file, page=page.page, bbox=line.bbox, confidence=1.0, text=line.text, engine="text_layer")
+              for line in page.lines if any(line in ls for ls in missing.values())]
+        flags.append(make_flag("TEXT_LAYER_MISMATCH", page_owner(record, page.file, page.page),
+                               f"第十五条第（一）项：{page.file}第{page.page}页文字层中的“{'”、“'.join(missing)}”在页面图像的OCR结果中不存在"
+                               + ("（另一识别引擎重读该处亦不存在）" if both else "") + "，文字层可能被修改",
+                               ev, proof=["text_layer_both_engines"] if both else ["single_ocr"]))
     return flags
 
 
@@ -152,5 +168,5 @@ def image_flags(record: DossierRecord) -> list[Flag]:
                               for p, s in hits)
             flags.append(make_flag("IMAGE_TAMPERED", page_owner(record, page.file, page.page),
                                    f"第十五条第（一）项：{page.file}第{page.page}页字段区域的压缩误差或噪声与页面其余部分不一致，疑似粘贴或修改：{listed}",
-                                   [p for p, _ in hits]))
+                                   [p for p, _ in hits], proof=["single_forensic"]))
     return flags
