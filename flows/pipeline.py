@@ -14,7 +14,11 @@ from extractors.records import DossierRecord, FileReading, Page, Provenance
 
 # Text-layer pages that print an identifier are also OCR'd, so the text layer can be
 # compared with what the page image shows (TEXT_LAYER_MISMATCH).
-_IDENTIFIER_HINT = re.compile(r"[0-9]{6}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9]{4}[0-9Xx]|[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{16}|[SY]\d{19}")
+def _prints_identifier(text: str) -> bool:
+    from validators.identifiers.patterns import pattern
+
+    compact = text.replace(" ", "")
+    return any(pattern(kind, "exact").search(compact) for kind in ("id", "uscc", "cert"))
 
 
 def dossier_id_of(src: Path) -> str:
@@ -52,7 +56,7 @@ def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
             if p.needs_ocr:
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
             elif p.text_source == "text_layer" and (
-                p.page in over_image or _IDENTIFIER_HINT.search(p.text.replace(" ", ""))
+                p.page in over_image or _prints_identifier(p.text)
             ):
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
     return jobs

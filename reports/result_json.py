@@ -69,7 +69,7 @@ def build_result(record: DossierRecord, judgement: Judgement, *, as_of: date,
         ],
         "flags": [
             {"code": f.code, "rule": f.rule, "severity": f.severity, "subject": f.subject,
-             "detail": f.detail, "evidence": [p.to_dict() for p in f.evidence]}
+             "detail": f.detail, "evidence": [p.to_dict() for p in f.evidence], "proof": list(f.proof)}
             for f in judgement.flags
         ],
         "recommendation": judgement.recommendation,

@@ -118,7 +118,7 @@ def warnings(number: str, today: datetime.date | None = None) -> list[str]:
     except (ValidationError, KeyError, ValueError):
         # stdnum's region table is keyed by the county's years of use; Gaoming codes are
         # real whatever the birth year, so this is information only.
-        out.append(f"地区码{number[:6]}在出生年份不在python-stdnum的行政区划表中（可能为迁入或旧区划码，仅提示）")
+        out.append(f"地区码{number[:6]}不在出生年份的行政区划代码表中（可能为迁入或旧区划码，不影响号码有效性，仅提示）")
     age = (today - get_birth_date(number)).days // 365
     if age < 16 or age > 75:
         out.append(f"按号码计算年龄为{age}岁，超出通常就业年龄")
