@@ -336,7 +336,7 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
         else:
             ws.cell(first, col_index(ws, "证据截图"), "无页面图像或无定位框")
     if not result.get("flags"):
-        add_row(ws, [did, stage, "", "", "未发现疑点", "", "", "机审未发现第十五条第（一）项所列疑点。", "", "", *REV])
+        add_row(ws, [did, stage, "", "", "未发现疑点", "", "", "机审未发现申报材料弄虚作假或不实（第五条）的疑点。", "", "", *REV])
     for w in result.get("warnings", []):
         add_long_row(ws, [did, stage, "", "WARNING", "提示（不属于疑点）", "", "", w, "", "", *REV],
                      {7: FLAG_CAPS["说明"]}, item=4)

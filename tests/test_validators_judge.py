@@ -757,3 +757,17 @@ def test_index_fingerprints_on_threads_are_the_sequential_ones(tmp_path):
         assert (x.dossier_id, x.file, x.page, x.doc_type, x.person) == (y.dossier_id, y.file, y.page, y.doc_type, y.person)
         assert (x.fp.digest, str(x.fp.phash), str(x.fp.crop_resistant), len(x.fp.regions)) == \
                (y.fp.digest, str(y.fp.phash), str(y.fp.crop_resistant), len(y.fp.regions))
+
+
+def test_false_materials_cite_article_5_and_article_15_only_for_a_recognised_station(tmp_path):
+    rec = good_record(tmp_path)
+    m = rec.members[0]
+    m.certificate_number = "1744060012300001"  # level digit 3 on a 高级技师 certificate
+    f = next(f for f in run(rec).flags if f.code == "CERTIFICATE_INCONSISTENT")
+    assert f.rule == "ART5.X" and f.detail.startswith("第五条") and "第十五条" not in f.detail
+    row = RegistryRow(rec.applicant.name, rec.applicant.uscc, "技师工作站", 2023, [], 4)
+    f = next(f for f in run(rec, registry=[row]).flags if f.code == "CERTIFICATE_INCONSISTENT")
+    assert f.rule == "ART5.X" and "第十五条第（一）项" in f.detail and "第4行" in f.detail
+    other = RegistryRow(rec.applicant.name, rec.applicant.uscc, "技能大师工作室", 2023, [], 5)
+    f = next(f for f in run(rec, registry=[other]).flags if f.code == "CERTIFICATE_INCONSISTENT")
+    assert "第十五条" not in f.detail

@@ -19,9 +19,16 @@ def data(name: str) -> Any:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
 
 
+# On an application, false or untrue materials fall under the last paragraph of 第五条;
+# 第十五条第（一）项 revokes a recognition already granted (CONTRACT.md).
+ART5X = "第五条（申报材料弄虚作假或不实）"
+
+
 def make_flag(code: str, subject: str, detail: str, evidence: Iterable[Provenance] = (),
               severity: str | None = None, proof: Iterable[str] = ()) -> Flag:
     spec = data("flags.yaml")[code]
+    if spec["rule"] == "ART5.X":
+        detail = ART5X + "：" + detail.removeprefix("第十五条第（一）项：")
     return Flag(code=code, rule=spec["rule"], severity=severity or spec["severity"], subject=subject,
                 detail=detail, evidence=list(evidence), proof=list(proof))
 

@@ -25,11 +25,25 @@ CHECK_ORDER = ("ART3", "ART4.1", "ART4.2", "ART4.3", "ART4.4", "ART4.5", "ART5.1
                "ART5.4", "ART5.F", "ART10", "ART17")
 
 REASONS = {
-    "refer_false_materials": "存在疑似虚假材料（{items}），依第五条、第十五条第（一）项移交核查",
+    "refer_false_materials": "存在疑似虚假材料（{items}），依第五条移交核查",
     "ineligible": "不符合申报条件（{items}未通过）",
     "request_correction": "材料不齐或不规范（{items}），请申请单位补正",
     "proceed": "未发现问题，可进入下一审查环节",
 }
+
+
+def _cite_revocation(record: DossierRecord, index: BatchIndex, flags: list[Flag]) -> None:
+    """A unit already recognised as a station (registry) answers for false materials under
+    第十五条第（一）项 too: the recognition it holds may be revoked."""
+    from validators.checks.funding import registry_rows_for
+
+    held = [r for r in registry_rows_for(record, index) if r.programme == "技师工作站"]
+    if not held:
+        return
+    listed = "、".join(f"{r.year}年（登记表第{r.line}行）" for r in held)
+    for f in flags:
+        if f.rule == "ART5.X":
+            f.detail += f"。该单位已被认定为技师工作站（{listed}），如经核实，并依第十五条第（一）项撤销其认定"
 
 
 def recommend(checks: list[Check], flags: list[Flag], ruleset: RuleSet) -> tuple[str, str]:
@@ -82,6 +96,7 @@ def judge(record: DossierRecord, index: BatchIndex, ruleset: RuleSet, as_of: dt.
     flags += image_flags(record)
     flags += funding_flags
     settle(flags)  # severity needs proof: decided in one place, from what each flag rests on
+    _cite_revocation(record, index, flags)
     if record.error:
         warnings.append(f"申报材料无法完整读取：{record.error}")
     ordered = [checks[r] for r in CHECK_ORDER]
