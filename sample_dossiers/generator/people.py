@@ -24,7 +24,48 @@ LEVELS = {  # level -> (digit, 职业资格 wording, 技能等级 wording)
     "高级技师": ("1", "高级技师（国家职业资格一级）", "一级/高级技师"),
     "技师": ("2", "技师（国家职业资格二级）", "二级/技师"),
     "高级工": ("3", "高级工（国家职业资格三级）", "三级/高级工"),
+    "中级工": ("4", "中级工（国家职业资格四级）", "四级/中级工"),
+    "初级工": ("5", "初级工（国家职业资格五级）", "五级/初级工"),
+    "特级技师": ("", "特级技师", "特级技师"),
+    "首席技师": ("", "首席技师", "首席技师"),
 }
+# Above the five levels; DOCUMENTS.md: their certificates use two letters and 20 digits.
+# Which letters is not published: these two are our choice, and nothing may depend on them.
+TOP_LEVELS = {"特级技师": "TJ", "首席技师": "SX"}
+FOSHAN = "06"  # city part of Foshan's region codes (4406xx, GB/T 2260)
+
+
+def cert_number(rng: random.Random, fmt: str, level: str, issue: dt.date) -> str:
+    """A certificate number in a format DOCUMENTS.md describes ("as the coding rule is
+    widely reproduced"):
+    - qual16: 职业资格证书, YY 44 CC T AAA L SSSSS — issue year, province, city,
+      institution type (0-4), institution serial, level digit (11th), serial;
+    - skill22: 职业技能等级证书, K AAAA 44 SSSSSS YY L NNNNNN — agency kind (Y employer,
+      S social organisation), agency code (0000 for province-filed agencies), province,
+      site serial, issue year, level digit (16th), serial;
+    - qual13: the shorter regional 职业资格证书 (Shanghai's 13 digits); its inner structure
+      is not published, so the digits carry none;
+    - top22: 特级技师 / 首席技师, two letters and 20 digits (structure not published)."""
+    digits = lambda n: "".join(str(rng.randint(0, 9)) for _ in range(n))
+    if fmt == "qual16":
+        return f"{issue:%y}44{FOSHAN}{rng.randint(0, 4)}{rng.randint(1, 999):03d}{LEVELS[level][0]}{digits(5)}"
+    if fmt == "skill22":
+        agency = "0000" if rng.random() < 0.4 else f"{rng.randint(1, 9999):04d}"
+        return f"{rng.choice('YS')}{agency}44{digits(6)}{issue:%y}{LEVELS[level][0]}{digits(6)}"
+    if fmt == "qual13":
+        return str(rng.randint(1, 9)) + digits(12)
+    if fmt == "top22":
+        return TOP_LEVELS[level] + digits(20)
+    raise ValueError(fmt)
+
+
+def level_position(number: str) -> int | None:
+    """Index of the level digit in a number of a published format, else None."""
+    if len(number) == 16 and number.isdigit():
+        return 10
+    if len(number) == 22 and number[0] in "YS" and number[1:].isdigit():
+        return 15
+    return None
 RIC_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 RIC_CHECK = "10X98765432"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -55,10 +96,12 @@ def uscc_check(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def make_uscc(rng: random.Random, region: str = "440608") -> str:
+def make_uscc(rng: random.Random, region: str = "440608", kind: str = "91") -> str:
+    """`kind`: registration authority and type (GB 32100-2015: 91 enterprise, 92
+    个体工商户, both registered by market regulation)."""
     org8 = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
     org8 = "MA" + org8[2:] if rng.random() < 0.7 else org8  # MA…: codes issued after 2015
-    body = "91" + region + org8 + org_code_check(org8)
+    body = kind + region + org8 + org_code_check(org8)
     return body + uscc_check(body)
 
 
@@ -106,7 +149,10 @@ class Person:
     overrides: dict = field(default_factory=dict)
 
 
-def make_person(rng: random.Random, used: set, level: str = "技师", local: bool = True) -> Person:
+def make_person(rng: random.Random, used: set, level: str = "技师", local: bool = True,
+                rare_formats: bool = False) -> Person:
+    """`rare_formats` lets a member from elsewhere hold a certificate in a regional number
+    format (DOCUMENTS.md's known variants), as some real members do."""
     male = rng.random() < 0.8
     while True:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN_M if male else GIVEN_F)
@@ -133,12 +179,15 @@ def make_person(rng: random.Random, used: set, level: str = "技师", local: boo
     if cert_kind == "职业资格证书":
         # a 技师 certificate takes years of practice: issued at 22 at the earliest
         issue = dt.date(max(rng.randint(2010, 2019), min(birth.year + 22, 2019)), rng.randint(1, 12), rng.randint(1, 28))
-        number = f"{issue:%y}4406{rng.randint(100, 999)}{LEVELS[level][0]}{rng.randint(0, 999999):06d}"
         issuer = rng.choice(["广东省人力资源和社会保障厅", "佛山市人力资源和社会保障局"])
+        fmt = "qual16"
+        if rare_formats and not local and rng.random() < 0.3:
+            # DOCUMENTS.md: some regions printed shorter numbers (Shanghai's 13 digits)
+            fmt, issuer = "qual13", "上海市人力资源和社会保障局"
+        number = cert_number(rng, fmt, level, issue)
     else:
         issue = dt.date(rng.randint(2021, 2025), rng.randint(1, 12), rng.randint(1, 28))
-        number = (rng.choice("SY") + f"{rng.randint(0, 999999):06d}44{rng.randint(0, 999):03d}"
-                  f"{issue:%y}{LEVELS[level][0]}{rng.randint(0, 99999):05d}")
+        number = cert_number(rng, "skill22", level, issue)
         issuer = rng.choice(["佛山市高明区职业技能培训中心", "广东华科职业技能评价有限公司",
                              "佛山市技师学院", "广东精工职业技能评价中心"])
     c_start = dt.date(rng.randint(2019, 2024), rng.randint(1, 12), 1)
