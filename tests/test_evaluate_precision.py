@@ -105,3 +105,27 @@ def test_summary_line_and_plain_statement():
     assert "HIGH-SEVERITY FLAGS ON CLEAN DOSSIERS: 1 (must be 0)" in text
     clean = {k: v for k, v in RESULTS.items() if k in ("D3", "D4")}
     assert "high-severity flags on clean dossiers: 0 (as required)" in format_precision("c", precision_summary(clean, TRUTH))
+
+
+def test_precision_command_scores_each_variant(tmp_path, capsys, monkeypatch):
+    import json
+    import subprocess
+
+    from bench import precision
+
+    for variant, flags in (("a", []), ("c", [_f("REUSED_IMAGE", "high")])):
+        (tmp_path / variant / "batch_truth" / "D1").mkdir(parents=True)
+        (tmp_path / variant / "out" / "D1").mkdir(parents=True)
+        (tmp_path / variant / "batch_truth" / "D1" / "expected.json").write_text(
+            json.dumps(_truth("D1"), ensure_ascii=False), encoding="utf-8")
+        (tmp_path / variant / "out" / "D1" / "result.json").write_text(
+            json.dumps(_result("D1", flags), ensure_ascii=False), encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0))
+    assert precision.main(["--variants", "a,c", "--out", str(tmp_path), "--no-generate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "precision: variant=a flags_precision=— flags_recall=— high_on_clean=0" in out[-2]
+    assert out[-1].startswith("precision: variant=c flags_precision=0.000 flags_recall=— high_on_clean=1 ")
+    # screened as a user runs it: the CLI in its own process, with the as-of date and registry
+    assert [c[1:4] for c in calls] == [["-m", "flows.cli", "screen"]] * 2
+    assert all("--as-of" in c and "2026-05-20" in c and "--registry" in c for c in calls)

@@ -522,7 +522,7 @@ def honour_page(per: Person, st: Style, t: dict) -> PageLayout:
     p.rect(20 + t["dx"], 30, 170, 120, (170, 120, 40))
     p.text(80 + t["dx"], 55, "荣誉证书", 24, st.bold)
     y = p.para(35 + t["dx"], 78, 140, f"{per.name}同志：", 13, st.font)
-    y = p.para(45 + t["dx"], y + 4, 130, f"荣获{t['prize']}称号。", 13, st.font)
+    y = p.para(45 + t["dx"], y + 4, 130, f"荣获{t['prize']}。", 13, st.font)
     p.para(45 + t["dx"], y + 4, 130, "特发此证，以资鼓励。", 13, st.font)
     p.fields.append(("name", per.name))
     p.text(115 + t["dx"], 130, t["issuer"], 11, st.font)
