@@ -410,6 +410,7 @@ def bank_page(u: Unit, st: Style, rng: random.Random, kind: str = "info", accoun
         p.rect(20, 30, 170, 130, (150, 60, 40))
         p.text(78, 50, "开户许可证", 24, st.bold)
         p.text(x, 68, f"核准号：{u.licence_no}", 11, st.font)
+        # DOCUMENTS.md names a 编号 beside the 核准号 but not its form: these digits are ours
         p.text(x + 90, 68, f"编号：{rng.randint(5810000000000, 5819999999999)}", 11, st.font)
         y = p.para(x, 82, 140, f"经审核，{name}符合开户条件，准予开立基本存款账户。", 12, st.font)
         y = label_value(p, st, x, y + 4, "法定代表人（单位负责人）", u.legal_rep, "legal_representative")

@@ -13,7 +13,8 @@ GIVEN_M = ["志强", "国华", "建明", "伟东", "家豪", "锦辉", "永健",
 GIVEN_F = ["秀英", "丽娟", "慧敏", "美玲", "淑仪", "晓燕", "翠萍", "嘉欣", "惠芳", "雪梅"]
 ETHNIC = ["汉"] * 9 + ["壮"]
 
-# Gaoming codes (440608 since 2002; 440684/440624 kept by older residents) and a few elsewhere.
+# Gaoming codes (440608 since 2002; 440684/440624 kept by older residents) and a few elsewhere
+# (region codes of GB/T 2260, the administrative division codes the ID number begins with).
 GAOMING_REGIONS = ["440608", "440684", "440624"]
 OTHER_REGIONS = {"440606": "广东省佛山市顺德区", "445281": "广东省普宁市", "430524": "湖南省隆回县",
                  "452501": "广西壮族自治区玉林市", "510322": "四川省富顺县", "360729": "江西省全南县"}
@@ -149,6 +150,16 @@ class Person:
     overrides: dict = field(default_factory=dict)
 
 
+def id_validity_years(age: int) -> int | None:
+    """A card's validity by the holder's age at issue (居民身份证法 第五条: under 16 five
+    years, 16-25 ten, 26-45 twenty, 46 and over 长期)."""
+    if age < 16:
+        return 5
+    if age <= 25:
+        return 10
+    return 20 if age <= 45 else None
+
+
 def make_person(rng: random.Random, used: set, level: str = "技师", local: bool = True,
                 rare_formats: bool = False) -> Person:
     """`rare_formats` lets a member from elsewhere hold a certificate in a regional number
@@ -173,7 +184,10 @@ def make_person(rng: random.Random, used: set, level: str = "技师", local: boo
         id_issuer = OTHER_REGIONS[region].split("省")[-1].split("自治区")[-1][:3] + "公安局"
     id_number = make_ric(region, birth, rng.randint(1, 998), male)
     start = dt.date(rng.randint(2012, 2022), rng.randint(1, 12), rng.randint(1, 28))
-    end = "长期" if birth.year < 1976 else f"{start.year + 20}.{start:%m.%d}"
+    years = id_validity_years(start.year - birth.year)
+    if years and start.year + years <= 2026:  # a card still valid when the dossier is screened
+        start = start.replace(year=2027 - years)
+    end = "长期" if years is None else f"{start.year + years}.{start:%m.%d}"
     occ = rng.choice(OCCUPATIONS)
     cert_kind = "职业资格证书" if rng.random() < 0.55 else "职业技能等级证书"
     if cert_kind == "职业资格证书":

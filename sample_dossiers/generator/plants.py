@@ -532,8 +532,14 @@ def clean_c(d: Dossier, ctx, used: set | None = None, zip_it: bool = False):
            for i in range(0, len(d.members), per_page)]
     d.writer.scan_pdf("04-成员身份证复印件.pdf", ids)
     for i, m in enumerate(d.members, 1):
-        pages = [(certificate_page(m, st, rng), light(rng))]
-        pages += [(p, light(rng)) for p in contract_pages(d.unit, m, st, rng)]
+        cert = certificate_page(m, st, rng)
+        pages = [(p, light(rng)) for p in contract_pages(d.unit, m, st, rng)]
+        if zip_it and i == 1:
+            # a phone photo of the certificate (skewed, shadowed), beside the scans
+            d.writer.image(f"05-成员材料/{i:02d}-{m.name}-证书.jpg", cert,
+                           Cond(photo=True, noise=3, blur=0.4, dpi=200, quality=72, tint=(238, 234, 224), skew=1.8))
+        else:
+            pages.insert(0, (cert, light(rng)))
         d.writer.scan_pdf(f"05-成员材料/{i:02d}-{m.name}.pdf", pages)
     t = honour_template(rng, d.members[0].occupation)
     d.writer.scan_pdf("06-荣誉证书.pdf", [(honour_page(m, st, t), light(rng)) for m in d.members[:3]])
