@@ -33,6 +33,7 @@ LEVELS = {  # level -> (digit, 职业资格 wording, 技能等级 wording)
 # Above the five levels; DOCUMENTS.md: their certificates use two letters and 20 digits.
 # Which letters is not published: these two are our choice, and nothing may depend on them.
 TOP_LEVELS = {"特级技师": "TJ", "首席技师": "SX"}
+EVALUATORS = ["佛山市高明区职业技能培训中心", "广东华科职业技能评价有限公司", "佛山市技师学院", "广东精工职业技能评价中心"]
 FOSHAN = "06"  # city part of Foshan's region codes (4406xx, GB/T 2260)
 
 
@@ -202,8 +203,7 @@ def make_person(rng: random.Random, used: set, level: str = "技师", local: boo
     else:
         issue = dt.date(rng.randint(2021, 2025), rng.randint(1, 12), rng.randint(1, 28))
         number = cert_number(rng, "skill22", level, issue)
-        issuer = rng.choice(["佛山市高明区职业技能培训中心", "广东华科职业技能评价有限公司",
-                             "佛山市技师学院", "广东精工职业技能评价中心"])
+        issuer = rng.choice(EVALUATORS)
     c_start = dt.date(rng.randint(2019, 2024), rng.randint(1, 12), 1)
     c_end = None if rng.random() < 0.3 else dt.date(c_start.year + rng.choice([3, 5]), c_start.month, 1) - dt.timedelta(days=1)
     if c_end is not None and c_end < dt.date(2026, 7, 1):

@@ -26,7 +26,7 @@ from .documents import (Style, achievement_page, bank_page, business_licence_pag
                         contract_pages, honour_page, honour_template, id_card_page, id_cards_page, iso,
                         make_style, report_pages)
 from .form import application_form
-from .people import (USCC_ALPHABET, Person, Unit, cert_number, corrupt_last, level_position, make_person,
+from .people import (EVALUATORS, USCC_ALPHABET, Person, Unit, cert_number, corrupt_last, level_position, make_person,
                      make_unit, make_uscc)
 from .render import PT_MM, pil_font
 
@@ -168,6 +168,8 @@ def top_member(d: Dossier, used: set) -> Person:
     m = make_person(d.rng, used, "技师", local=True)
     m.level = d.rng.choice(["特级技师", "首席技师"])
     m.cert_kind = "职业技能等级证书"
+    # 特级技师 / 首席技师 are rated by employers' evaluation bodies, not by a bureau
+    m.cert_issuer = d.rng.choice(EVALUATORS)
     m.cert_issue = dt.date(d.rng.randint(2022, 2025), d.rng.randint(1, 12), d.rng.randint(1, 28))
     m.cert_number = cert_number(d.rng, "top22", m.level, m.cert_issue)
     return m
