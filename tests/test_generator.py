@@ -295,3 +295,42 @@ def test_variant_c_layouts(plan_c):
                 pdf_pages += [(p.width > p.height) for p in pdf.pages]
     # landscape pages: the two-column licence and the spread / one-page certificates
     assert any(pdf_pages) and not all(pdf_pages)
+
+
+def test_top_level_members_and_their_numbers():
+    from sample_dossiers.generator import plants
+    from sample_dossiers.generator.people import EVALUATORS
+    for seed in range(6):
+        used: set = set()
+        d = plants.new_dossier("D01", seed, "c", used)
+        m = plants.top_member(d, used)
+        n = m.cert_number
+        assert m.level in ("特级技师", "首席技师") and m.cert_kind == "职业技能等级证书"
+        assert len(n) == 22 and n[:2].isalpha() and n[2:].isdigit() and m.cert_issuer in EVALUATORS
+
+
+@pytest.mark.parametrize("kind, rep_label", [("有限责任公司（自然人投资或控股）", None), ("个人独资企业", "投资人"),
+                                             ("个体工商户", "经营者")])
+def test_two_column_licence_labels_by_unit_kind(kind, rep_label):
+    import random
+    from sample_dossiers.generator.documents import business_licence_page, make_style
+    from sample_dossiers.generator.people import make_unit, make_uscc
+    rng = random.Random(kind)
+    u = make_unit(rng, set())
+    u.kind = kind
+    if kind == "个体工商户":
+        u.uscc = make_uscc(rng, "440608", "92")
+        assert _uscc_ok(u.uscc) and u.uscc[:2] == "92"
+    st = make_style("c", rng)
+    p = business_licence_page(u, st, rng)
+    texts = {it.text: it for it in p.items if it.kind == "text"}
+    assert p.size[0] > p.size[1]  # landscape, two columns
+    code_label, name_label = texts["统一社会信用代码"], texts["名　　称"]
+    assert code_label.y < name_label.y and code_label.x < 60  # code top left, above the columns
+    right = texts["成立日期"]
+    assert right.x > 140 and abs(right.y - name_label.y) < 12  # a right column beside the left one
+    assert ("注册资本" in texts) == (kind != "个体工商户") and ("组成形式" in texts) == (kind == "个体工商户")
+    if rep_label:
+        assert rep_label in texts
+    assert any(s[2] == u.authority for s in p.seal_spots)  # the authority's seal, not the applicant's
+    assert dict(p.fields)["legal_representative"] == u.legal_rep
