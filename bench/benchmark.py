@@ -228,13 +228,16 @@ def main(argv=None) -> int:
             print(f"{n:8d} {pages:6d} {run['wall']:8.1f} {pages / run['wall']:8.2f} {run['wall'] / n:9.1f}")
             shutil.rmtree(work / f"scale-{n}", ignore_errors=True)
     if args.truth:
-        from bench.evaluate import agreement, extraction_table, format_agreement, format_table, load_results, load_truth
+        from bench.evaluate import (agreement, extraction_table, format_agreement, format_precision, format_table,
+                                    load_results, load_truth, precision_summary)
 
         results, truth = load_results(out), load_truth(Path(args.truth))
         print("== agreement with ground truth")
         print(format_agreement(agreement(results, truth)))
         print("== fields by document type and page condition; identifiers per occurrence")
         print(format_table(extraction_table(results, truth)))
+        print("== flag precision, flags on clean dossiers, severity")
+        print(format_precision(batch.name, precision_summary(results, truth)))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

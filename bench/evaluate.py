@@ -154,7 +154,8 @@ def format_agreement(a: dict) -> str:
         f"field accuracy: {pct(a['field_accuracy'])}",
         f"check agreement: {pct(a['check_agreement'])}",
         f"recommendation accuracy: {pct(a['recommendation_accuracy'])}",
-        f"high-severity flags on clean dossiers: {a['high_flags_on_clean'] or 'none'}",
+        (f"HIGH-SEVERITY FLAGS ON CLEAN DOSSIERS (must be none): {', '.join(a['high_flags_on_clean'])}"
+         if a["high_flags_on_clean"] else "high-severity flags on clean dossiers: none (as required)"),
         "fields (correct/total):",
     ]
     for name, (ok, total) in sorted(a["fields"].items()):
@@ -328,3 +329,142 @@ def field_misses(results: dict[str, dict], truth: dict[str, dict]) -> list[tuple
     where to look next. No values (personal data)."""
     return [(did, o["doc_type"], o["condition"], o["field"]) for did, want in truth.items() if did in results
             for o in field_occurrences(results[did], want) if not o["ok"]]
+
+
+# --- flag precision on clean dossiers, severity, certificate numbers ----------------------
+#
+# Issue 15: a screening that flags documents it has never seen is worse than none. These
+# figures say, per flag code, how many flags were right, what the clean dossiers (truth
+# without flags) were flagged with, and whether each found flag carries the severity its
+# proof allows.
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def _accepted(flag: dict) -> set[str]:
+    """Severities the truth accepts for one planted flag (none when it states none)."""
+    if flag.get("severity_accepted"):
+        return set(flag["severity_accepted"])
+    return {flag["severity"]} if flag.get("severity") else set()
+
+
+def _member_match(result: dict, want: dict) -> dict:
+    by_id = {m.get("id_number"): m for m in result.get("members", []) if m.get("id_number")}
+    by_name = {m.get("name"): m for m in result.get("members", []) if m.get("name")}
+    return by_id.get(want.get("id_number")) or by_name.get(want.get("name")) or {}
+
+
+def flag_precision(results: dict[str, dict], truth: dict[str, dict]) -> dict:
+    """Per flag code (counted once per dossier): planted, found, false, precision, recall;
+    flags on clean dossiers by (code, severity); severity agreement of the found planted
+    flags. Pure."""
+    tp: Counter = Counter()
+    fn: Counter = Counter()
+    fp: Counter = Counter()
+    on_clean: Counter = Counter()
+    clean_dossiers = 0
+    sev_ok = sev_all = 0
+    sev_misses = []
+    for did, want in truth.items():
+        got = results.get(did)
+        if got is None:
+            continue
+        got_flags = got.get("flags", [])
+        if not want.get("flags"):
+            clean_dossiers += 1
+            on_clean.update((f["code"], f.get("severity") or "?") for f in got_flags)
+        want_by_code: dict[str, set] = defaultdict(set)
+        for f in want.get("flags", []):
+            want_by_code[f["code"]] |= _accepted(f)
+        got_by_code: dict[str, list] = defaultdict(list)
+        for f in got_flags:
+            got_by_code[f["code"]].append(f.get("severity"))
+        for code in set(want_by_code) | set(got_by_code):
+            if code in want_by_code and code in got_by_code:
+                tp[code] += 1
+                accepted = want_by_code[code]
+                if accepted:
+                    top = max(got_by_code[code], key=lambda s: SEVERITY_RANK.get(s, -1))
+                    sev_all += 1
+                    if top in accepted:
+                        sev_ok += 1
+                    else:
+                        sev_misses.append((did, code, "/".join(sorted(accepted)), top))
+            elif code in want_by_code:
+                fn[code] += 1
+            else:
+                fp[code] += 1
+    codes = sorted(set(tp) | set(fn) | set(fp))
+    per_code = {c: {"planted": tp[c] + fn[c], "found": tp[c], "false": fp[c],
+                    "precision": tp[c] / (tp[c] + fp[c]) if tp[c] + fp[c] else None,
+                    "recall": tp[c] / (tp[c] + fn[c]) if tp[c] + fn[c] else None} for c in codes}
+    t, f_, n = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    return {"per_code": per_code,
+            "precision": t / (t + f_) if t + f_ else None,
+            "recall": t / (t + n) if t + n else None,
+            "clean_dossiers": clean_dossiers,
+            "on_clean": dict(sorted(on_clean.items())),
+            "high_on_clean": sum(v for (_, sev), v in on_clean.items() if sev == "high"),
+            "severity_agreement": sev_ok / sev_all if sev_all else None,
+            "severity_scored": sev_all,
+            "severity_misses": sev_misses}
+
+
+def cert_number_accuracy(results: dict[str, dict], truth: dict[str, dict]) -> dict[str, tuple[int, int]]:
+    """Certificate numbers extracted exactly, per certificate system and "ALL": (ok, total)."""
+    ok: Counter = Counter()
+    total: Counter = Counter()
+    for did, want in truth.items():
+        got = results.get(did)
+        if got is None:
+            continue
+        for m in want.get("members", []):
+            if not m.get("certificate_number"):
+                continue
+            kind = m.get("certificate_kind") or "?"
+            hit = _norm(_member_match(got, m).get("certificate_number")) == _norm(m["certificate_number"])
+            for k in (kind, "ALL"):
+                total[k] += 1
+                ok[k] += hit
+    return {k: (ok[k], total[k]) for k in sorted(total)}
+
+
+def precision_summary(results: dict[str, dict], truth: dict[str, dict]) -> dict:
+    a = agreement(results, truth)
+    p = flag_precision(results, truth)
+    certs = cert_number_accuracy(results, truth)
+    ok, n = certs.get("ALL", (0, 0))
+    return {**p, "dossiers": a["dossiers"], "recommendation_agreement": a["recommendation_accuracy"],
+            "fields": a["field_accuracy"], "cert_numbers": ok / n if n else None, "cert_by_kind": certs}
+
+
+def _num(x) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def summary_line(variant: str, s: dict) -> str:
+    return (f"precision: variant={variant} flags_precision={_num(s['precision'])} flags_recall={_num(s['recall'])} "
+            f"high_on_clean={s['high_on_clean']} recommendation_agreement={_num(s['recommendation_agreement'])} "
+            f"fields={_num(s['fields'])} cert_numbers={_num(s['cert_numbers'])}")
+
+
+def format_precision(variant: str, s: dict) -> str:
+    pct = lambda x: "—" if x is None else f"{100 * x:.1f}%"
+    lines = [f"== variant {variant}: {s['dossiers']} dossiers, {s['clean_dossiers']} clean",
+             "flag code                  planted found false precision  recall"]
+    for code, f in s["per_code"].items():
+        lines.append(f"  {code:26s} {f['planted']:5d} {f['found']:5d} {f['false']:5d} {pct(f['precision']):>9s} "
+                     f"{pct(f['recall']):>7s}")
+    lines.append("flags on clean dossiers (code, severity: count):")
+    lines += [f"  {code:26s} {sev:6s} {n}" for (code, sev), n in s["on_clean"].items()] or ["  none"]
+    if s["high_on_clean"]:
+        lines.append(f"HIGH-SEVERITY FLAGS ON CLEAN DOSSIERS: {s['high_on_clean']} (must be 0)")
+    else:
+        lines.append("high-severity flags on clean dossiers: 0 (as required)")
+    lines.append(f"severity agreement on found planted flags: {pct(s['severity_agreement'])} "
+                 f"of {s['severity_scored']}")
+    lines += [f"  severity differs: {m}" for m in s["severity_misses"]]
+    for kind, (ok, n) in s["cert_by_kind"].items():
+        lines.append(f"certificate numbers exact, {kind}: {ok}/{n} {pct(ok / n if n else None)}")
+    lines.append(summary_line(variant, s))
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""python -m sample_dossiers.generator --out DIR --seed N --count N --variant a|b [--registry FILE]
+"""python -m sample_dossiers.generator --out DIR --seed N --count N --variant a|b|c [--registry FILE]
 
 Writes DIR/<id>/ (or DIR/<id>.zip) per dossier and the ground truth to
 <DIR>_truth/<id>/expected.json (outside the batch: every file in a dossier counts as
@@ -41,7 +41,11 @@ def generate(out: Path, seed: int, count: int, variant: str, registry: Path | No
         d.writer = DossierWriter(out / did, d.unit.name, d.rng)
         build = {"D01": plants.d01, "D02": plants.d02, "D03": plants.d03, "D04": plants.d04,
                  "D06": plants.d06, "D08": plants.d08, "D09": plants.d09}.get(did)
-        if did == "D05":
+        if variant == "c" and did in ("D01", "D02", "D03") or variant == "c" and i >= len(plants.PLAN):
+            # variant c keeps the plan (clean, dirty) but draws its clean dossiers in the
+            # layouts neither a nor b has
+            plants.clean_c(d, ctx, used, zip_it=did == "D02")
+        elif did == "D05":
             plants.d05(d, ctx, used)
         elif did == "D07":
             plants.d07(d, ctx, partners)
@@ -78,7 +82,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--count", type=int, default=10)
-    ap.add_argument("--variant", choices=["a", "b"], default="a")
+    ap.add_argument("--variant", choices=["a", "b", "c"], default="a")
     ap.add_argument("--registry", type=Path)
     ap.add_argument("--truth", type=Path, help="ground-truth folder (default: <out>_truth)")
     ap.add_argument("--dpi", type=int, help="override every scan's resolution (fast test runs)")

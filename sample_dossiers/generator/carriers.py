@@ -53,9 +53,10 @@ def render_scan(layout: PageLayout, cond: Cond, seal_name: str, rng: random.Rand
         cond = Cond(**{**cond.__dict__, "dpi": DPI_OVERRIDE[0]})
     img = to_image(layout, cond.dpi)
     k = cond.dpi / 25.4
-    for x, y in layout.seal_spots:
+    for spot in layout.seal_spots:
         from .seals import stamp
-        stamp(img, seal_name, (int(x * k), int(y * k)), cond.dpi, rng)
+        # a spot may name its own seal (an issuing authority's) instead of the applicant's
+        stamp(img, spot[2] if len(spot) > 2 else seal_name, (int(spot[0] * k), int(spot[1] * k)), cond.dpi, rng)
     if layout.copy and (cond.seal or cond.mark) and layout.free_zone:
         annotate_copy(img, seal_name, layout.free_zone, cond.dpi, rng, cond.seal, cond.mark)
     img = degrade.paper(img, cond.tint)
@@ -175,10 +176,11 @@ class DossierWriter:
         pdf = new_pdf(producer=producer, creator=producer, when=when)
         for lay in layouts:
             add_text_page(pdf, lay)
-            for x, y in lay.seal_spots:  # an electronic seal on the signature line
+            for spot in lay.seal_spots:  # an electronic seal on the signature line
                 from .seals import seal_image
+                x, y = spot[:2]
                 buf = io.BytesIO()
-                seal_image(self.seal_name, 248, self.rng).save(buf, "PNG", optimize=True)
+                seal_image(spot[2] if len(spot) > 2 else self.seal_name, 248, self.rng).save(buf, "PNG", optimize=True)
                 pdf.image(buf, x=x - 21, y=y - 21, w=42, h=42)
             if lay.copy and lay.free_zone:
                 x0, y0, x1, y1 = lay.free_zone

@@ -3,7 +3,11 @@
 A `Style` holds the layout choices of one dossier. Variant `a` is the plain layout the
 committed batch uses; variant `b` draws other label wordings, value-below-label, serif
 fonts, other date and money styles and section numbering, so a second batch tests what
-extraction was not tuned to."""
+extraction was not tuned to. Variant `c` draws the layouts of the real documents that
+neither a nor b has (DOCUMENTS.md): the two-column licence (also 个体工商户 and
+个人独资企业), forms with labels in a header row or two pairs to a row and a member table
+split over two tables, several members' ID cards on one page, the electronic one-page
+职业技能等级证书 and the booklet spread of the 职业资格证书, same-template honour certificates."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,6 +39,8 @@ class Style:
     apprentice: str = "师带徒"
     form_table: bool = True
     shift: float = 0.0  # mm offset of label columns
+    licence: str = "single"  # single column | two_column (the 2016-on licence)
+    form_layout: str = "table"  # table | header_rows (labels above values) | pairs (two to a row)
 
     @property
     def bold(self) -> str:
@@ -64,6 +70,12 @@ class Style:
 def make_style(variant: str, rng: random.Random) -> Style:
     if variant == "a":
         return Style()
+    if variant == "c":
+        return Style("c", rng.choice(["serif", "sans"]), rng.choice(["dot", "upper", "cn"]),
+                     rng.choice(["公民身份号码", "身份证号", "证件号码"]), False,
+                     rng.choice(["digits", "upper"]), rng.choice(["paren", "arabic", "cn"]),
+                     rng.choice(["传帮带", "导师带徒", "拜师学艺", "师带徒"]), True,
+                     rng.uniform(-4, 6), "two_column", rng.choice(["header_rows", "pairs"]))
     return Style("b", rng.choice(["serif", "sans"]), rng.choice(["dot", "upper", "cn"]),
                  rng.choice(["公民身份号码", "身份证号", "证件号码"]), rng.random() < 0.6,
                  rng.choice(["digits", "upper"]), rng.choice(["paren", "arabic", "cn"]),
@@ -100,8 +112,10 @@ def _set_iso(p: PageLayout, field: str, d):
 
 
 # ---------------------------------------------------------------- 居民身份证
-def id_card(p: PageLayout, per: Person, x: float, y: float, st: Style, show: dict | None = None):
-    """Front and back of the card, 85.6 × 54 mm each, one above the other, as copied."""
+def id_card(p: PageLayout, per: Person, x: float, y: float, st: Style, show: dict | None = None,
+            back: tuple[float, float] = (0.0, 62.0)):
+    """Front and back of the card, 85.6 × 54 mm each, the back at offset `back` from the
+    front (below it, or beside it when several cards share a page)."""
     s = dict(name=per.name, id_number=per.id_number, sex=per.sex, birth=per.birth)
     s.update(show or {})
     f = st.font
@@ -131,7 +145,7 @@ def id_card(p: PageLayout, per: Person, x: float, y: float, st: Style, show: dic
     p.field("address", addr)
     p.field("id_number", s["id_number"])
     # back
-    yb = y + 62
+    x, yb = x + back[0], y + back[1]
     p.rect(x, yb, 85.6, 54, (90, 90, 90))
     p.text(x + 26, yb + 14, "中华人民共和国", 13, st.bold)
     p.text(x + 22, yb + 25, "居 民 身 份 证", 15, st.bold)
@@ -151,6 +165,21 @@ def id_card_page(per: Person, st: Style, rng: random.Random, show: dict | None =
     return p
 
 
+def id_cards_page(members: list[Person], st: Style, rng: random.Random) -> PageLayout:
+    """Two or three members' cards copied onto one page, front and back side by side, in
+    either order (DOCUMENTS.md: some units copy several members' cards onto one page)."""
+    p = PageLayout("id_card", title="身份证 " + "、".join(m.name for m in members))
+    flip = rng.random() < 0.4
+    for i, m in enumerate(members):
+        x, y = 14 + rng.uniform(-3, 3), 22 + i * 66 + rng.uniform(-2, 2)
+        if flip:  # back on the left: the card's front sits at the right
+            id_card(p, m, x + 93, y, st, back=(-93, 0))
+        else:
+            id_card(p, m, x, y, st, back=(93, 0))
+    p.free_zone = (120, 22 + len(members) * 66, 200, 290)
+    return p
+
+
 def id_card_photo(per: Person, st: Style) -> PageLayout:
     """Just the front, as a phone photo of the card."""
     p = PageLayout("id_card", size=(95.6, 64.0), title=f"身份证 {per.name}")
@@ -166,6 +195,10 @@ def certificate_page(per: Person, st: Style, rng: random.Random, show: dict | No
     s = dict(name=per.name, id_number=per.id_number, sex=per.sex, certificate_number=per.cert_number,
              level=per.level, issue=per.cert_issue, issuer=per.cert_issuer)
     s.update(show or {})
+    if st.variant == "c":
+        if per.cert_kind == "职业资格证书":
+            return certificate_spread(per, st, rng, s)
+        return skill_certificate_single(per, st, rng, s)
     p = PageLayout("qualification_certificate", title=f"{per.cert_kind} {per.name}")
     x0, y0 = 22 + rng.uniform(-4, 6) + st.shift, 28 + rng.uniform(-4, 8)
     p.rect(x0 - 6, y0 - 12, 178, 150, (120, 90, 40))
@@ -183,7 +216,6 @@ def certificate_page(per: Person, st: Style, rng: random.Random, show: dict | No
         y = label_value(p, st, x0, y, "等　　级：", qual_word, "level")
         y = label_value(p, st, x0, y, "发证日期：", st.date(s["issue"]), "certificate_issue_date")
         y = label_value(p, st, x0, y, "发证机关：", s["issuer"], "certificate_issuer")
-        p.text(x0 + 95, y0 + 128, "（职业技能鉴定指导中心）", 9, st.font)
     else:
         p.text(x0 + 30, y0 + 10, "职业技能等级证书", 20, st.bold)
         p.photo(x0 + 130, y0 + 24, 30, 38, per.photo_seed)
@@ -196,15 +228,94 @@ def certificate_page(per: Person, st: Style, rng: random.Random, show: dict | No
         y = label_value(p, st, x0, y, "证书编号：", s["certificate_number"], "certificate_number")
         y = label_value(p, st, x0, y, "发证日期：", st.date(s["issue"]), "certificate_issue_date")
         y = label_value(p, st, x0, y, "评价机构：", s["issuer"], "certificate_issuer")
-        p.text(x0, y0 + 132, "本证书可在技能人才评价证书全国联网查询系统查询", 8.5, st.font)
+        p.text(x0, y0 + 132, QUERY_NOTE, 8.5, st.font)
     _set_iso(p, "certificate_issue_date", s["issue"])
     p.free_zone = (110, 185, 200, 285)
+    return p
+
+
+# The national query service DOCUMENTS.md names; its public title, 技能人才评价证书全国联网查询
+# (http://zscx.osta.org.cn/, run by the ministry's 职业技能鉴定中心).
+QUERY_NOTE = "本证书可在技能人才评价证书全国联网查询系统查询"
+
+
+def _qr(p: PageLayout, x: float, y: float, size: float, rng: random.Random):
+    """A QR-like block pattern (finder squares in three corners), size mm wide."""
+    n = 21
+    c = size / n
+    for i in range(n):
+        for j in range(n):
+            if (i < 7 and j < 7) or (i < 7 and j > 13) or (i > 13 and j < 7) or rng.random() < 0.45:
+                p.fill(x + i * c, y + j * c, c, c, (25, 25, 25))
+
+
+def certificate_spread(per: Person, st: Style, rng: random.Random, s: dict) -> PageLayout:
+    """The old 职业资格证书 booklet scanned open (DOCUMENTS.md): holder's photo and personal
+    data on the left page; 职业（工种）, 等级, the theory and practical scores, 证书编号 and
+    发证日期 on the right, with the issuing authority's seal."""
+    p = PageLayout("qualification_certificate", size=(297.0, 210.0), title=f"{per.cert_kind} {per.name}")
+    level_word = LEVELS[s["level"]][1]
+    p.rect(8, 12, 136, 186, (120, 90, 40))
+    p.rect(153, 12, 136, 186, (120, 90, 40))
+    p.photo(54, 26, 32, 42, per.photo_seed)
+    x, y = 22 + st.shift / 2, 90
+    for label, value, f in (("姓　　名", s["name"], "name"), ("性　　别", s["sex"], "sex"),
+                            (rng.choice(["身份证号", "公民身份号码"]), s["id_number"], "id_number")):
+        y = label_value(p, st, x, y, label, value, f, 11, 6)
+    x, y = 166 + st.shift / 2, 36
+    # DOCUMENTS.md names the two scores, not their labels: this wording is ours.
+    rows = [("职业（工种）", per.occupation, "occupation"), ("等　　级", level_word, "level"),
+            ("理论知识考试成绩", str(rng.randint(62, 95)), None), ("操作技能考核成绩", str(rng.randint(62, 95)), None),
+            ("证书编号", s["certificate_number"], "certificate_number"),
+            ("发证日期", st.date(s["issue"]), "certificate_issue_date")]
+    for label, value, f in rows:
+        y = label_value(p, st, x, y, label, value, f, 11, 6)
+    _set_iso(p, "certificate_issue_date", s["issue"])
+    p.text(200, 168, "发证机关", 11, st.bold)
+    p.text(200, 176, s["issuer"], 10, st.font)
+    p.fields.append(("certificate_issuer", s["issuer"]))
+    p.seal_spots = [(236 + rng.uniform(-5, 5), 162 + rng.uniform(-4, 4), s["issuer"])]
+    p.free_zone = (20, 150, 135, 195)
+    return p
+
+
+def skill_certificate_single(per: Person, st: Style, rng: random.Random, s: dict) -> PageLayout:
+    """The 职业技能等级证书 as one page, landscape or portrait, with a verification QR code
+    and, when printed from the query service, no wet seal (DOCUMENTS.md)."""
+    landscape = rng.random() < 0.5
+    size = (297.0, 210.0) if landscape else (210.0, 297.0)
+    p = PageLayout("qualification_certificate", size=size, title=f"{per.cert_kind} {per.name}")
+    W, H = size
+    level_word = LEVELS[s["level"]][2]
+    p.rect(10, 10, W - 20, H - 20, (150, 120, 60))
+    p.text(W / 2 - 50, 38, "职业技能等级证书", 22, st.bold)
+    labels = [("姓名", s["name"], "name"), (rng.choice(["证件号码", "身份证号"]), s["id_number"], "id_number"),
+              (rng.choice(["职业名称", "职业（工种）"]), per.occupation, "occupation"), ("工种", per.occupation, None),
+              (rng.choice(["职业技能等级", "等级", "级别"]), level_word, "level"),
+              ("证书编号", s["certificate_number"], "certificate_number"),
+              ("发证日期", st.date(s["issue"]), "certificate_issue_date"),
+              ("评价机构", s["issuer"], "certificate_issuer")]
+    if landscape:
+        p.photo(30, 62, 32, 42, per.photo_seed)
+        x, y = 82 + st.shift, 66
+    else:
+        p.photo(W / 2 - 16, 55, 32, 42, per.photo_seed)
+        x, y = 32 + st.shift, 122
+    for label, value, f in labels:
+        y = label_value(p, st, x, y, label + "：", value, f, 11.5, 3)
+    _set_iso(p, "certificate_issue_date", s["issue"])
+    qx, qy = (W - 58, H - 62) if landscape else (W - 58, H - 60)
+    _qr(p, qx, qy, 32, rng)
+    p.text(24, H - 18, QUERY_NOTE, 8.5, st.font)
+    p.free_zone = (24, H - 62, qx - 12, H - 24)
     return p
 
 
 # ---------------------------------------------------------------- 营业执照
 def business_licence_page(u: Unit, st: Style, rng: random.Random, uscc: str | None = None) -> PageLayout:
     uscc = uscc or u.uscc
+    if st.licence == "two_column":
+        return business_licence_two_column(u, st, rng, uscc)
     p = PageLayout("business_licence", title="营业执照")
     p.rect(10, 10, 190, 277, (150, 60, 40))
     p.text(16, 28, "统一社会信用代码", 10, st.bold)
@@ -212,13 +323,7 @@ def business_licence_page(u: Unit, st: Style, rng: random.Random, uscc: str | No
     p.field("uscc", uscc)
     p.text(78, 45, "营 业 执 照", 30, st.bold)
     p.text(98, 55, "（副　本）", 12, st.font)
-    p.text(16, 48, f"编号 S{rng.randint(10**10, 10**11 - 1)}", 8, st.font)
-    # QR code: blocks from the seed, the shape scanners expect top right
-    qx, qy = 165, 18
-    for i in range(21):
-        for j in range(21):
-            if (i < 7 and j < 7) or (i < 7 and j > 13) or (i > 13 and j < 7) or rng.random() < 0.45:
-                p.fill(qx + i * 1.2, qy + j * 1.2, 1.2, 1.2, (25, 25, 25))
+    _qr(p, 165, 18, 25.2, rng)
     x = 28 + st.shift
     y = 80
     y = label_value(p, st, x, y, "名　　　称", u.name, "unit_name", 12, 8)
@@ -236,8 +341,59 @@ def business_licence_page(u: Unit, st: Style, rng: random.Random, uscc: str | No
     p.text(118, 258, u.authority, 10.5, st.font)
     p.field("registration_authority", u.authority)
     p.text(128, 268, st.date(dt.date(2024, rng.randint(1, 12), rng.randint(1, 28))), 11, st.font)
-    p.text(20, 280, "国家企业信用信息公示系统网址：http://www.gsxt.gov.cn", 8, st.font)
     p.free_zone = (20, 215, 100, 275)
+    return p
+
+
+def business_licence_two_column(u: Unit, st: Style, rng: random.Random, uscc: str) -> PageLayout:
+    """The 2016-on licence (DOCUMENTS.md): credit code top left, two columns of label–value
+    pairs, 经营范围 running down the left, QR bottom left, 登记机关 seal and date bottom
+    right. 个体工商户 print 经营者 and 组成形式 and no 注册资本; 个人独资企业 print 投资人."""
+    p = PageLayout("business_licence", size=(297.0, 210.0), title="营业执照")
+    p.rect(8, 8, 281, 194, (150, 60, 40))
+    p.text(20, 26, "统一社会信用代码", 10, st.bold)
+    p.text(20, 33, uscc, 11, st.font)
+    p.field("uscc", uscc)
+    p.text(108, 36, "营 业 执 照", 30, st.bold)
+    p.text(132, 47, "（副　本）", 12, st.font)
+    rep_label = {"个体工商户": "经营者", "个人独资企业": "投资人"}.get(u.kind, rng.choice(["法定代表人", "法定代表人", "负责人"]))
+    xl, xr, y0, vx = 22 + st.shift / 2, 162 + st.shift / 2, 66, 28
+    left = [("名　　称", u.name, "unit_name"), ("类　　型", u.kind, None), (rep_label, u.legal_rep, "legal_representative")]
+    right = []
+    if u.kind == "个体工商户":
+        right.append(("组成形式", "个人经营", None))
+    else:
+        right.append(("注册资本", st.capital(u.capital_wan), "registered_capital"))
+    right += [("成立日期", st.date(u.established), "established"), ("营业期限", "长期", None)]
+    y = y0
+    for label, value, f in left:
+        p.text(xl, y, label, 11, st.bold)
+        p.text(xl + vx, y, value, 11, st.font)
+        if f:
+            p.field(f, value)
+        y += 11
+    p.text(xl, y, "经营范围", 11, st.bold)
+    p.para(xl + vx, y, 100, "一般项目：" + u.scope + "；机械设备销售；技术服务、技术开发、技术咨询、"
+           "技术交流、技术转让、技术推广；货物进出口。（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）",
+           10.5, st.font)
+    y = y0
+    for label, value, f in right:
+        p.text(xr, y, label, 11, st.bold)
+        p.text(xr + vx, y, value, 11, st.font)
+        if f:
+            p.field(f, value if f != "established" else "")
+        y += 11
+    _set_iso(p, "established", u.established)
+    p.text(xr, y, "住　　所", 11, st.bold)
+    p.para(xr + vx, y, 90, u.address, 11, st.font)
+    p.field("address", u.address)
+    _qr(p, 22, 152, 30, rng)
+    p.text(190, 168, "登记机关", 11, st.bold)
+    p.text(190, 176, u.authority, 10.5, st.font)
+    p.field("registration_authority", u.authority)
+    p.text(206, 186, st.date(dt.date(2024, rng.randint(1, 12), rng.randint(1, 28))), 11, st.font)
+    p.seal_spots = [(232 + rng.uniform(-4, 4), 172 + rng.uniform(-3, 3), u.authority)]
+    p.free_zone = (62, 150, 172, 198)
     return p
 
 
@@ -254,6 +410,7 @@ def bank_page(u: Unit, st: Style, rng: random.Random, kind: str = "info", accoun
         p.rect(20, 30, 170, 130, (150, 60, 40))
         p.text(78, 50, "开户许可证", 24, st.bold)
         p.text(x, 68, f"核准号：{u.licence_no}", 11, st.font)
+        # DOCUMENTS.md names a 编号 beside the 核准号 but not its form: these digits are ours
         p.text(x + 90, 68, f"编号：{rng.randint(5810000000000, 5819999999999)}", 11, st.font)
         y = p.para(x, 82, 140, f"经审核，{name}符合开户条件，准予开立基本存款账户。", 12, st.font)
         y = label_value(p, st, x, y + 4, "法定代表人（单位负责人）", u.legal_rep, "legal_representative")
@@ -265,6 +422,8 @@ def bank_page(u: Unit, st: Style, rng: random.Random, kind: str = "info", accoun
         p.fields.append(("basic_account_licence_no", u.licence_no))
         p.free_zone = (30, 165, 120, 240)
     else:
+        # 一般存款账户 and 单位银行结算账户: the account kinds of 人民币银行结算账户管理办法
+        # (中国人民银行令〔2003〕第5号); the title of a general account's proof is ours.
         title = "基本存款账户信息" if kind == "info" else "单位银行结算账户开户证明"
         p.text(60, 40, title, 20, st.bold)
         y = 62
@@ -277,7 +436,6 @@ def bank_page(u: Unit, st: Style, rng: random.Random, kind: str = "info", accoun
             y = label_value(p, st, x, y, "基本存款账户编号：", no, "basic_account_licence_no")
         else:
             y = label_value(p, st, x, y, "账户性质：", "一般存款账户", "account_kind")
-        p.text(x, y + 8, "（本信息由开户银行打印，加盖银行业务专用章）", 9, st.font)
         p.text(120, y + 30, u.bank, 11, st.font)
         p.text(128, y + 38, st.date(dt.date(2023, rng.randint(1, 12), rng.randint(1, 28))), 11, st.font)
         p.free_zone = (30, 160, 110, 240)
@@ -297,7 +455,6 @@ def contract_pages(u: Unit, per: Person, st: Style, rng: random.Random, title: s
     title = title or rng.choice(CONTRACT_TITLES)
     p1 = PageLayout("labour_contract", title=title)
     p1.text(75, 40, title, 22, st.bold)
-    p1.text(30 + st.shift, 60, f"编号：GM-{rng.randint(2019, 2024)}-{rng.randint(100, 999)}", 10, st.font)
     x, y = 30 + st.shift, 80
     y = label_value(p1, st, x, y, "甲方（用人单位）：", s["unit"], "unit_name")
     y = label_value(p1, st, x, y, "统一社会信用代码：", u.uscc, "uscc")
@@ -318,7 +475,7 @@ def contract_pages(u: Unit, per: Person, st: Style, rng: random.Random, title: s
                 f"{st.date(per.contract_end)}止。")
     y = p1.para(x, y, 150, text, 11, st.font)
     p1.fields.append(("contract_end", iso(per.contract_end) if per.contract_end else "无固定期限"))
-    p1.text(x, y + 3, "第二条　工作内容和工作地点", 12, st.bold)
+    p1.text(x, y + 3, "第二条　工作岗位", 12, st.bold)
     y = p1.para(x, y + 11, 150, f"乙方同意在甲方{per.occupation}岗位工作，工作地点为{u.address}。"
                 "甲方根据生产经营需要，经与乙方协商一致，可以调整乙方工作岗位。", 11, st.font)
     p1.fields.append(("occupation", per.occupation))
@@ -343,6 +500,38 @@ def contract_pages(u: Unit, per: Person, st: Style, rng: random.Random, title: s
 
 
 # ---------------------------------------------------------------- achievements
+def patent_number(year: int, serial: int) -> str:
+    """ZL + application number: year, type 2 (utility model), 7-digit serial, check digit
+    (CNIPA 专利申请号标准 ZC 0006-2003: weights 2..9 repeating, mod 11, 10 -> X)."""
+    body = f"{year}2{serial:07d}"
+    c = sum(int(ch) * (2 + i % 8) for i, ch in enumerate(body)) % 11
+    return f"ZL {body[:4]} {body[4]} {body[5:]}.{'X' if c == 10 else c}"
+
+
+def honour_template(rng: random.Random, occupation: str) -> dict:
+    """One issuer's honour certificate design: every awardee's copy is the same page but
+    the name (DOCUMENTS.md lists no wording for honours; this text is ours)."""
+    year = rng.randint(2019, 2025)
+    return {"year": year, "issuer": rng.choice(["佛山市高明区人力资源和社会保障局", "佛山市总工会", "高明区总工会"]),
+            "prize": rng.choice([f"{year}年佛山市高明区职业技能大赛{occupation}项目 优秀选手",
+                                 f"{year}年度高明区优秀技能人才"]),
+            "date": dt.date(year, rng.randint(1, 12), rng.randint(1, 28)), "dx": rng.uniform(-3, 3)}
+
+
+def honour_page(per: Person, st: Style, t: dict) -> PageLayout:
+    p = PageLayout("achievement", title="荣誉证书")
+    p.rect(20 + t["dx"], 30, 170, 120, (170, 120, 40))
+    p.text(80 + t["dx"], 55, "荣誉证书", 24, st.bold)
+    y = p.para(35 + t["dx"], 78, 140, f"{per.name}同志：", 13, st.font)
+    y = p.para(45 + t["dx"], y + 4, 130, f"荣获{t['prize']}。", 13, st.font)
+    p.para(45 + t["dx"], y + 4, 130, "特发此证，以资鼓励。", 13, st.font)
+    p.fields.append(("name", per.name))
+    p.text(115 + t["dx"], 130, t["issuer"], 11, st.font)
+    p.text(125 + t["dx"], 138, st.date(t["date"]), 11, st.font)
+    p.free_zone = (110, 160, 200, 240)
+    return p
+
+
 def achievement_page(u: Unit, per: Person, st: Style, rng: random.Random) -> PageLayout:
     kind = rng.choice(["荣誉证书", "获奖证书", "专利"])
     p = PageLayout("achievement", title=kind)
@@ -354,7 +543,7 @@ def achievement_page(u: Unit, per: Person, st: Style, rng: random.Random) -> Pag
                             "一种配电柜散热装置"])
         y = label_value(p, st, 35, 70, "实用新型名称：", topic, "title")
         y = label_value(p, st, 35, y, "发明人：", per.name, "name")
-        y = label_value(p, st, 35, y, "专利号：", f"ZL {year} 2 {rng.randint(1000000, 9999999)}.{rng.randint(0, 9)}", "patent_number")
+        y = label_value(p, st, 35, y, "专利号：", patent_number(year, rng.randint(0, 9999999)), "patent_number")
         y = label_value(p, st, 35, y, "专利权人：", u.name, "unit_name")
         p.text(120, 140, "国家知识产权局", 12, st.font)
     else:

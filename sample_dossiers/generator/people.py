@@ -13,7 +13,8 @@ GIVEN_M = ["志强", "国华", "建明", "伟东", "家豪", "锦辉", "永健",
 GIVEN_F = ["秀英", "丽娟", "慧敏", "美玲", "淑仪", "晓燕", "翠萍", "嘉欣", "惠芳", "雪梅"]
 ETHNIC = ["汉"] * 9 + ["壮"]
 
-# Gaoming codes (440608 since 2002; 440684/440624 kept by older residents) and a few elsewhere.
+# Gaoming codes (440608 since 2002; 440684/440624 kept by older residents) and a few elsewhere
+# (region codes of GB/T 2260, the administrative division codes the ID number begins with).
 GAOMING_REGIONS = ["440608", "440684", "440624"]
 OTHER_REGIONS = {"440606": "广东省佛山市顺德区", "445281": "广东省普宁市", "430524": "湖南省隆回县",
                  "452501": "广西壮族自治区玉林市", "510322": "四川省富顺县", "360729": "江西省全南县"}
@@ -24,7 +25,49 @@ LEVELS = {  # level -> (digit, 职业资格 wording, 技能等级 wording)
     "高级技师": ("1", "高级技师（国家职业资格一级）", "一级/高级技师"),
     "技师": ("2", "技师（国家职业资格二级）", "二级/技师"),
     "高级工": ("3", "高级工（国家职业资格三级）", "三级/高级工"),
+    "中级工": ("4", "中级工（国家职业资格四级）", "四级/中级工"),
+    "初级工": ("5", "初级工（国家职业资格五级）", "五级/初级工"),
+    "特级技师": ("", "特级技师", "特级技师"),
+    "首席技师": ("", "首席技师", "首席技师"),
 }
+# Above the five levels; DOCUMENTS.md: their certificates use two letters and 20 digits.
+# Which letters is not published: these two are our choice, and nothing may depend on them.
+TOP_LEVELS = {"特级技师": "TJ", "首席技师": "SX"}
+EVALUATORS = ["佛山市高明区职业技能培训中心", "广东华科职业技能评价有限公司", "佛山市技师学院", "广东精工职业技能评价中心"]
+FOSHAN = "06"  # city part of Foshan's region codes (4406xx, GB/T 2260)
+
+
+def cert_number(rng: random.Random, fmt: str, level: str, issue: dt.date) -> str:
+    """A certificate number in a format DOCUMENTS.md describes ("as the coding rule is
+    widely reproduced"):
+    - qual16: 职业资格证书, YY 44 CC T AAA L SSSSS — issue year, province, city,
+      institution type (0-4), institution serial, level digit (11th), serial;
+    - skill22: 职业技能等级证书, K AAAA 44 SSSSSS YY L NNNNNN — agency kind (Y employer,
+      S social organisation), agency code (0000 for province-filed agencies), province,
+      site serial, issue year, level digit (16th), serial;
+    - qual13: the shorter regional 职业资格证书 (Shanghai's 13 digits); its inner structure
+      is not published, so the digits carry none;
+    - top22: 特级技师 / 首席技师, two letters and 20 digits (structure not published)."""
+    digits = lambda n: "".join(str(rng.randint(0, 9)) for _ in range(n))
+    if fmt == "qual16":
+        return f"{issue:%y}44{FOSHAN}{rng.randint(0, 4)}{rng.randint(1, 999):03d}{LEVELS[level][0]}{digits(5)}"
+    if fmt == "skill22":
+        agency = "0000" if rng.random() < 0.4 else f"{rng.randint(1, 9999):04d}"
+        return f"{rng.choice('YS')}{agency}44{digits(6)}{issue:%y}{LEVELS[level][0]}{digits(6)}"
+    if fmt == "qual13":
+        return str(rng.randint(1, 9)) + digits(12)
+    if fmt == "top22":
+        return TOP_LEVELS[level] + digits(20)
+    raise ValueError(fmt)
+
+
+def level_position(number: str) -> int | None:
+    """Index of the level digit in a number of a published format, else None."""
+    if len(number) == 16 and number.isdigit():
+        return 10
+    if len(number) == 22 and number[0] in "YS" and number[1:].isdigit():
+        return 15
+    return None
 RIC_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 RIC_CHECK = "10X98765432"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -55,10 +98,12 @@ def uscc_check(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def make_uscc(rng: random.Random, region: str = "440608") -> str:
+def make_uscc(rng: random.Random, region: str = "440608", kind: str = "91") -> str:
+    """`kind`: registration authority and type (GB 32100-2015: 91 enterprise, 92
+    个体工商户, both registered by market regulation)."""
     org8 = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
     org8 = "MA" + org8[2:] if rng.random() < 0.7 else org8  # MA…: codes issued after 2015
-    body = "91" + region + org8 + org_code_check(org8)
+    body = kind + region + org8 + org_code_check(org8)
     return body + uscc_check(body)
 
 
@@ -106,7 +151,20 @@ class Person:
     overrides: dict = field(default_factory=dict)
 
 
-def make_person(rng: random.Random, used: set, level: str = "技师", local: bool = True) -> Person:
+def id_validity_years(age: int) -> int | None:
+    """A card's validity by the holder's age at issue (居民身份证法 第五条: under 16 five
+    years, 16-25 ten, 26-45 twenty, 46 and over 长期)."""
+    if age < 16:
+        return 5
+    if age <= 25:
+        return 10
+    return 20 if age <= 45 else None
+
+
+def make_person(rng: random.Random, used: set, level: str = "技师", local: bool = True,
+                rare_formats: bool = False) -> Person:
+    """`rare_formats` lets a member from elsewhere hold a certificate in a regional number
+    format (DOCUMENTS.md's known variants), as some real members do."""
     male = rng.random() < 0.8
     while True:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN_M if male else GIVEN_F)
@@ -127,20 +185,25 @@ def make_person(rng: random.Random, used: set, level: str = "技师", local: boo
         id_issuer = OTHER_REGIONS[region].split("省")[-1].split("自治区")[-1][:3] + "公安局"
     id_number = make_ric(region, birth, rng.randint(1, 998), male)
     start = dt.date(rng.randint(2012, 2022), rng.randint(1, 12), rng.randint(1, 28))
-    end = "长期" if birth.year < 1976 else f"{start.year + 20}.{start:%m.%d}"
+    years = id_validity_years(start.year - birth.year)
+    if years and start.year + years <= 2026:  # a card still valid when the dossier is screened
+        start = start.replace(year=2027 - years)
+    end = "长期" if years is None else f"{start.year + years}.{start:%m.%d}"
     occ = rng.choice(OCCUPATIONS)
     cert_kind = "职业资格证书" if rng.random() < 0.55 else "职业技能等级证书"
     if cert_kind == "职业资格证书":
         # a 技师 certificate takes years of practice: issued at 22 at the earliest
         issue = dt.date(max(rng.randint(2010, 2019), min(birth.year + 22, 2019)), rng.randint(1, 12), rng.randint(1, 28))
-        number = f"{issue:%y}4406{rng.randint(100, 999)}{LEVELS[level][0]}{rng.randint(0, 999999):06d}"
         issuer = rng.choice(["广东省人力资源和社会保障厅", "佛山市人力资源和社会保障局"])
+        fmt = "qual16"
+        if rare_formats and not local and rng.random() < 0.3:
+            # DOCUMENTS.md: some regions printed shorter numbers (Shanghai's 13 digits)
+            fmt, issuer = "qual13", "上海市人力资源和社会保障局"
+        number = cert_number(rng, fmt, level, issue)
     else:
         issue = dt.date(rng.randint(2021, 2025), rng.randint(1, 12), rng.randint(1, 28))
-        number = (rng.choice("SY") + f"{rng.randint(0, 999999):06d}44{rng.randint(0, 999):03d}"
-                  f"{issue:%y}{LEVELS[level][0]}{rng.randint(0, 99999):05d}")
-        issuer = rng.choice(["佛山市高明区职业技能培训中心", "广东华科职业技能评价有限公司",
-                             "佛山市技师学院", "广东精工职业技能评价中心"])
+        number = cert_number(rng, "skill22", level, issue)
+        issuer = rng.choice(EVALUATORS)
     c_start = dt.date(rng.randint(2019, 2024), rng.randint(1, 12), 1)
     c_end = None if rng.random() < 0.3 else dt.date(c_start.year + rng.choice([3, 5]), c_start.month, 1) - dt.timedelta(days=1)
     if c_end is not None and c_end < dt.date(2026, 7, 1):

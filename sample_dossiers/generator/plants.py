@@ -2,7 +2,13 @@
 the ground truth (checks, flags, recommendation) that follows from docs/SCREENING.md.
 
 Cross-dossier plants (same person, same account, same scan) always pair two dirty
-dossiers, so a clean dossier is never flagged by a partner."""
+dossiers, so a clean dossier is never flagged by a partner.
+
+Each expected flag carries the severity its proof allows: high only for a deterministic,
+confirmed contradiction (a check character, the same identifier or scan in two dossiers,
+a PDF's incremental edit, a text layer against its image, two documents of the dossier
+stating different identities); a rule that is not official (certificate number structure)
+or a registry match stays medium; local image evidence is low or medium."""
 from __future__ import annotations
 
 import copy
@@ -17,14 +23,31 @@ from PIL import Image, ImageDraw
 from . import degrade
 from .carriers import Cond, DossierWriter
 from .documents import (Style, achievement_page, bank_page, business_licence_page, certificate_page,
-                        contract_pages, id_card_page, iso, make_style, report_pages)
+                        contract_pages, honour_page, honour_template, id_card_page, id_cards_page, iso,
+                        make_style, report_pages)
 from .form import application_form
-from .people import (USCC_ALPHABET, Person, Unit, corrupt_last, make_person, make_unit)
+from .people import (EVALUATORS, USCC_ALPHABET, Person, Unit, cert_number, corrupt_last, level_position, make_person,
+                     make_unit, make_uscc)
 from .render import PT_MM, pil_font
 
 RULES = ["ART3", "ART4.1", "ART4.2", "ART4.3", "ART4.4", "ART4.5", "ART5.1", "ART5.2", "ART5.3",
          "ART5.4", "ART5.F", "ART10", "ART17"]
 AS_OF = "2026-05-20"
+# code -> (rule, expected severity, severities a screening may give without being wrong)
+SEVERITY = {
+    "ID_NUMBER_INVALID": ("ART5.X", "high", ("high",)),
+    "USCC_INVALID": ("ART5.X", "high", ("high",)),
+    "IDENTITY_MISMATCH": ("ART5.X", "high", ("high",)),
+    "APPLICANT_MISMATCH": ("ART5.X", "high", ("high",)),
+    "CERTIFICATE_INCONSISTENT": ("ART5.X", "medium", ("medium",)),
+    "DUPLICATE_PERSON": ("ART5.X", "high", ("high",)),
+    "DUPLICATE_BANK_ACCOUNT": ("ART5.X", "high", ("high",)),
+    "REUSED_IMAGE": ("ART5.X", "high", ("high",)),
+    "PDF_EDITED": ("ART5.X", "high", ("high",)),
+    "TEXT_LAYER_MISMATCH": ("ART5.X", "high", ("high",)),
+    "IMAGE_TAMPERED": ("ART5.X", "low", ("low", "medium")),
+    "FUNDING_CONFLICT": ("ART10", "medium", ("low", "medium", "high")),
+}
 
 
 @dataclass
@@ -49,17 +72,17 @@ class Dossier:
         self.bank = {"account_name": u.name, "account_number": u.account_number, "bank": u.bank,
                      "basic_account_licence_no": u.licence_no}
 
-    def flag(self, code: str, subject: str, plant: str | None = None):
-        self.flags.append({"code": code, "subject": subject})
+    def flag(self, code: str, subject: str, plant: str | None = None, severity: str | None = None):
+        _, default, accepted = SEVERITY[code]
+        sev = severity or default
+        self.flags.append({"code": code, "subject": subject, "severity": sev,
+                           "severity_accepted": list(accepted if sev == default else (sev,))})
         if plant:
             self.plants.append(plant)
 
     def recommendation(self) -> str:
-        high_false = {"ID_NUMBER_INVALID", "USCC_INVALID", "IDENTITY_MISMATCH", "APPLICANT_MISMATCH",
-                      "CERTIFICATE_INCONSISTENT", "DUPLICATE_BANK_ACCOUNT", "REUSED_IMAGE",
-                      "TEXT_LAYER_MISMATCH"}
-        if any(f["code"] in high_false or (f["code"] == "DUPLICATE_PERSON" and f.get("severity") != "medium")
-               for f in self.flags):
+        # only a high flag citing false materials refers; FUNDING_CONFLICT (ART10) never does
+        if any(f["severity"] == "high" and SEVERITY[f["code"]][0] != "ART10" for f in self.flags):
             return "refer_false_materials"
         if any(self.checks[r] == "fail" for r in ("ART3", "ART4.1", "ART10")):
             return "ineligible"
@@ -79,7 +102,7 @@ class Dossier:
             "documents": self.writer.truth.documents,
             "fields": self.writer.truth.fields,
             "checks": self.checks,
-            "flags": [{"code": f["code"], "subject": f["subject"]} for f in self.flags],
+            "flags": [dict(f) for f in self.flags],
             "recommendation": self.recommendation(),
             "plants": self.plants,
         }
@@ -119,9 +142,37 @@ def new_dossier(did: str, seed: int, variant: str, used: set, n_members: int = 3
     unit = make_unit(rng, used, district)
     if district != "高明区":
         unit.bank = unit.bank.replace("高明", district[:2])
+    if variant == "c" and district == "高明区":
+        c_unit_kind(unit, rng)
     levels = levels or ["高级技师"] + ["技师"] * (n_members - 1)
-    members = [make_person(rng, used, lv, local=rng.random() < 0.75) for lv in levels]
+    members = [make_person(rng, used, lv, local=rng.random() < 0.75, rare_formats=variant != "a") for lv in levels]
     return Dossier(did, unit, members, st, rng)
+
+
+def c_unit_kind(u: Unit, rng: random.Random) -> None:
+    """Variant c: some applicants are a 个人独资企业 or a 个体工商户, whose licences print
+    投资人 / 经营者 (DOCUMENTS.md); a 个体工商户's code has type 2 (GB 32100-2015)."""
+    r = rng.random()
+    if r < 0.7:
+        return
+    core = u.name.replace("佛山市", "").replace("高明区", "").replace("科技有限公司", "").replace("有限公司", "")
+    if r < 0.85:
+        u.kind, u.name = "个人独资企业", f"佛山市高明区{core}厂"
+    else:
+        u.kind, u.name = "个体工商户", f"佛山市高明区{core}加工部"
+        u.uscc = make_uscc(rng, "440608", "92")
+
+
+def top_member(d: Dossier, used: set) -> Person:
+    """A 特级技师 / 首席技师 beside the qualifying members (low frequency, variant c)."""
+    m = make_person(d.rng, used, "技师", local=True)
+    m.level = d.rng.choice(["特级技师", "首席技师"])
+    m.cert_kind = "职业技能等级证书"
+    # 特级技师 / 首席技师 are rated by employers' evaluation bodies, not by a bureau
+    m.cert_issuer = d.rng.choice(EVALUATORS)
+    m.cert_issue = dt.date(d.rng.randint(2022, 2025), d.rng.randint(1, 12), d.rng.randint(1, 28))
+    m.cert_number = cert_number(d.rng, "top22", m.level, m.cert_issue)
+    return m
 
 
 def member_docs(d: Dossier, m: Person, cond_fn, show_id=None, show_cert=None, show_contract=None,
@@ -238,7 +289,8 @@ def d04(d: Dossier, ctx):
                                          (bank_page(d.unit, st, rng, "info"), light(rng))])
     for i, m in enumerate(d.members):
         show_cert = {"name": other} if m is misnamed else None
-        d.writer.scan_pdf(f"4-成员/{m.name}.pdf", member_docs(d, m, light, show_cert=show_cert))
+        # the invalid number is printed clearly, so that two OCR engines read it alike
+        d.writer.scan_pdf(f"4-成员/{m.name}.pdf", member_docs(d, m, clean if m is bad else light, show_cert=show_cert))
     d.writer.scan_pdf("5-业绩.pdf", [(achievement_page(d.unit, m, st, rng), light(rng)) for m in d.members[:2]])
 
 
@@ -266,8 +318,11 @@ def d05(d: Dossier, ctx, used):
 def d06(d: Dossier, ctx):
     st, rng = d.style, d.rng
     a, b, c = d.members  # 技师, 高级工, 技师 with a level-3 number
+    if level_position(c.cert_number) is None:  # a regional format has no level digit to plant
+        c.cert_issuer = "广东省人力资源和社会保障厅"
+        c.cert_number = cert_number(rng, "qual16", c.level, c.cert_issue)
     num = c.cert_number
-    pos = 9 if c.cert_kind == "职业资格证书" else 14  # the level digit (docs/SCREENING.md)
+    pos = level_position(num)  # 11th of 16, 16th of 22 (DOCUMENTS.md)
     c.cert_number = num[:pos] + "3" + num[pos + 1:]
     d.flag("CERTIFICATE_INCONSISTENT", c.name, f"{c.name} 的证书编号 {c.cert_number} 等级位为 3（高级工），证书却印“技师”")
     d.checks["ART4.1"] = "fail"
@@ -441,7 +496,7 @@ def d10(d: Dossier, ctx, registry: list):
     d.checks["ART10"] = "fail"
     d.flag("FUNDING_CONFLICT", d.unit.name, "登记册：本单位 2026 年已获技能大师工作室资助")
     earlier = d.members[1]
-    d.flags.append({"code": "DUPLICATE_PERSON", "subject": earlier.id_number, "severity": "medium"})
+    d.flag("DUPLICATE_PERSON", earlier.id_number, severity="medium")
     d.plants.append(f"DUPLICATE_PERSON（中）：{earlier.name} 已是登记册中 2023 年他单位技师工作站成员")
     other_rng = random.Random(f"registry:{d.did}")
     registry.append([d.unit.name, d.unit.uscc, "技能大师工作室", "2026",
@@ -456,8 +511,41 @@ def d10(d: Dossier, ctx, registry: list):
 
 
 def clean_extra(d: Dossier, ctx):
+    if d.style.variant == "c":
+        return clean_c(d, ctx)
     standard(d, light)
     d.plants.append("无问题：干净样本")
+
+
+def clean_c(d: Dossier, ctx, used: set | None = None, zip_it: bool = False):
+    """A clean variant-c dossier: several members' ID cards on one page, one-page or
+    booklet-spread certificates, same-template honour certificates for different people,
+    sometimes a 特级技师 / 首席技师 beside the qualifying members."""
+    st, rng = d.style, d.rng
+    d.zip = zip_it
+    if used is not None and rng.random() < 0.35:
+        d.members.append(top_member(d, used))
+    write_form(d, "01-设立申请表.docx")
+    write_report(d, "02-申请报告.pdf")
+    d.writer.scan_pdf("03-营业执照及银行账户.pdf", [(business_licence_page(d.unit, st, rng), light(rng)),
+                                                   (bank_page(d.unit, st, rng, rng.choice(["info", "licence"])), light(rng))])
+    per_page = rng.choice([2, 3])
+    ids = [(id_cards_page(d.members[i:i + per_page], st, rng), light(rng))
+           for i in range(0, len(d.members), per_page)]
+    d.writer.scan_pdf("04-成员身份证复印件.pdf", ids)
+    for i, m in enumerate(d.members, 1):
+        cert = certificate_page(m, st, rng)
+        pages = [(p, light(rng)) for p in contract_pages(d.unit, m, st, rng)]
+        if zip_it and i == 1:
+            # a phone photo of the certificate (skewed, shadowed), beside the scans
+            d.writer.image(f"05-成员材料/{i:02d}-{m.name}-证书.jpg", cert,
+                           Cond(photo=True, noise=3, blur=0.4, dpi=200, quality=72, tint=(238, 234, 224), skew=1.8))
+        else:
+            pages.insert(0, (cert, light(rng)))
+        d.writer.scan_pdf(f"05-成员材料/{i:02d}-{m.name}.pdf", pages)
+    t = honour_template(rng, d.members[0].occupation)
+    d.writer.scan_pdf("06-荣誉证书.pdf", [(honour_page(m, st, t), light(rng)) for m in d.members[:3]])
+    d.plants.append("无问题：干净样本（多人身份证同页、同模板荣誉证书、两栏营业执照、表头式申请表）")
 
 
 PLAN = [("D01", 3, None), ("D02", 3, None), ("D03", 3, None), ("D04", 4, None), ("D05", 3, None),

@@ -47,7 +47,7 @@ class PageLayout:
     copy: bool = True  # a copy of an original: gets seal + 与原件相符 under ART5.F
     title: str = ""
     free_zone: tuple[float, float, float, float] | None = None  # mm box free for seal/mark
-    seal_spots: list[tuple[float, float]] = field(default_factory=list)  # original seals (mm centres)
+    seal_spots: list[tuple] = field(default_factory=list)  # original seals: (x, y[, seal name]) mm centres
 
     def text(self, x, y, s, size=11.0, font="sans", color=(20, 20, 20)):
         self.items.append(Item("text", x, y, s, size, font, color=color))
