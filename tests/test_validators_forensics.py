@@ -461,3 +461,47 @@ def test_only_pairs_that_reach_the_alignment_are_kept_in_the_page_memo(tmp_path,
     assert len(list((tmp_path / "memo").rglob("*"))) > 0
     monkeypatch.setattr(image_hash, "_tile_agreement", lambda *a, **k: pytest.fail("measured again"))
     assert image_hash.near_duplicate(fa, fc) == first  # from the memo
+
+
+def _pdf_with_text(path, text=b"BT /F1 24 Tf 72 700 Td (Certificate 1744060012100001) Tj ET"):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0]
+    page.obj["/Contents"] = pdf.make_stream(text)
+    pdf.docinfo["/Producer"] = "Canon iR-ADV C5535 Scan"
+    pdf.save(path, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+
+
+def _append_content_update(path, text: bytes):
+    """An incremental update that replaces page 1's content stream, as an editor's
+    'edit text' and Save does."""
+    data = path.read_bytes()
+    startxref = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    with pikepdf.open(path) as pdf:
+        size = int(pdf.trailer["/Size"])
+        root = pdf.trailer["/Root"].objgen[0]
+        num = pdf.pages[0].obj["/Contents"].objgen[0]
+    off = len(data)
+    obj = f"{num} 0 obj\n<< /Length {len(text)} >>\nstream\n".encode() + text + b"\nendstream\nendobj\n"
+    xref_off = off + len(obj)
+    xref = (f"xref\n{num} 1\n{off:010d} 00000 n \ntrailer\n<< /Size {size} /Root {root} 0 R /Prev {startxref} >>\n"
+            f"startxref\n{xref_off}\n%%EOF\n").encode()
+    path.write_bytes(data + obj + xref)
+
+
+def test_an_update_that_replaces_page_content_is_told_from_one_that_rewrites_metadata(tmp_path):
+    from validators.forensics.pdf import pages_changed_by_updates
+
+    meta = tmp_path / "meta.pdf"
+    _pdf_with_text(meta)
+    assert pages_changed_by_updates(meta) == []  # written once
+    _append_update(meta)
+    assert count_updates(meta) == 1 and pages_changed_by_updates(meta) == []
+    content = tmp_path / "content.pdf"
+    _pdf_with_text(content)
+    _append_content_update(content, b"BT /F1 24 Tf 72 700 Td (Certificate 1744060012100009) Tj ET")
+    before = content.read_bytes()
+    assert pages_changed_by_updates(content) == [1]
+    assert content.read_bytes() == before  # read-only
+    with pikepdf.open(content) as pdf:  # the file as the reader shows it: the new text
+        assert b"100009" in pdf.pages[0].obj["/Contents"].read_bytes()

@@ -491,7 +491,16 @@ def test_pdf_edited_flag(tmp_path):
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
     assert "PDF_EDITED" not in codes(run(_pdf_record(tmp_path / "a", False)))
     f = [f for f in run(_pdf_record(tmp_path / "b", True)).flags if f.code == "PDF_EDITED"]
-    assert f and f[0].severity == "medium" and "增量更新" in f[0].detail
+    assert f and f[0].severity == "medium" and "增量更新" in f[0].detail  # metadata only
+    import test_validators_forensics as tf  # noqa: PLC0415
+    rec = _pdf_record(tmp_path / "c", False)
+    path = tmp_path / "c" / "licence.pdf"
+    tf._pdf_with_text(path)
+    tf._append_content_update(path, b"BT /F1 24 Tf 72 700 Td (Certificate 1744060012100009) Tj ET")
+    j = run(rec)
+    f = [f for f in j.flags if f.code == "PDF_EDITED"]
+    assert f and f[0].severity == "high" and "第1页的页面内容" in f[0].detail and f[0].proof == ["pdf_incremental_edit"]
+    assert j.recommendation == "refer_false_materials"
 
 
 def test_text_layer_mismatch(tmp_path):

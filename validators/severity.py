@@ -40,12 +40,12 @@ def supports_high(code: str, proof: list[str]) -> bool:
 
 
 def _capped(flag: Flag) -> str:
-    """The severity a flag may keep: its own (or the code's default), never high without
-    proof, never above medium with a cap."""
+    """High exactly when the proof supports it; otherwise the flag's own severity (or the
+    code's default), never above medium."""
+    if supports_high(flag.code, flag.proof):
+        return "high"
     wanted = flag.severity or table()[flag.code]["severity"]
-    if _RANK[wanted] < _RANK["high"]:
-        return wanted
-    return "high" if supports_high(flag.code, flag.proof) else "medium"
+    return wanted if _RANK[wanted] < _RANK["high"] else "medium"
 
 
 def _verify_note(flag: Flag) -> str:

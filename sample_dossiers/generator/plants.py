@@ -43,7 +43,9 @@ SEVERITY = {
     "DUPLICATE_PERSON": ("ART5.X", "high", ("high",)),
     "DUPLICATE_BANK_ACCOUNT": ("ART5.X", "high", ("high",)),
     "REUSED_IMAGE": ("ART5.X", "high", ("high",)),
-    "PDF_EDITED": ("ART5.X", "high", ("high",)),
+    # high only when an incremental update changed page content; D08's update rewrites the
+    # document information (producer, dates) alone: medium, verify the original
+    "PDF_EDITED": ("ART5.X", "medium", ("medium",)),
     "TEXT_LAYER_MISMATCH": ("ART5.X", "high", ("high",)),
     "IMAGE_TAMPERED": ("ART5.X", "low", ("low", "medium")),
     "FUNDING_CONFLICT": ("ART10", "medium", ("low", "medium", "high")),

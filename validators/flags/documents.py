@@ -10,7 +10,7 @@ from extractors.records import DossierRecord, Page, Provenance, TextLine
 from validators.findings import Flag
 from validators.findings_util import make_flag, person_label
 from validators.forensics import ela
-from validators.forensics.pdf import inspect_pdf
+from validators.forensics.pdf import inspect_pdf, pages_changed_by_updates
 
 # Characters Tesseract/RapidOCR confuse in printed identifiers. A difference between text
 # layer and OCR is forgiven only when every differing character is such a pair, and at most
@@ -41,9 +41,12 @@ def pdf_flags(record: DossierRecord) -> list[Flag]:
             continue
         reasons = inspect_pdf(f.source_path)
         if reasons:
-            ev = [Provenance(file=f.file, page=1, bbox=None, confidence=1.0, text="", engine="pdf")]
+            changed = pages_changed_by_updates(f.source_path)
+            if changed:
+                reasons.insert(0, f"增量更新替换了第{'、'.join(map(str, changed))}页的页面内容（文件中保留的原始版本与现版本不同）")
+            ev = [Provenance(file=f.file, page=p, bbox=None, confidence=1.0, text="", engine="pdf") for p in (changed or [1])]
             flags.append(make_flag("PDF_EDITED", f.file, f"第十五条第（一）项：{f.file}的文件结构显示创建后被编辑：" + "；".join(reasons), ev,
-                                   proof=["single_forensic"]))
+                                   proof=["pdf_incremental_edit"] if changed else ["single_forensic"]))
     return flags
 
 

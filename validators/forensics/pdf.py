@@ -73,6 +73,45 @@ def count_updates(path: str | Path) -> int:
     return max(0, eofs - 1 - (1 if linearized else 0))
 
 
+def _original_end(data: bytes) -> int | None:
+    """Where the file as first written ends (after its first %%EOF, or the second for a
+    linearized file, whose first-page section ends with one); None when nothing follows."""
+    ends = [m.end() for m in re.finditer(rb"%%EOF[\r\n]*", data)]
+    first = 1 if b"/Linearized" in data[:2048] else 0
+    return ends[first] if len(ends) > first + 1 else None
+
+
+def _page_contents(pdf: pikepdf.Pdf) -> list[bytes]:
+    out = []
+    for page in pdf.pages:
+        try:
+            out.append(page.obj.get("/Contents").read_bytes() if isinstance(page.obj.get("/Contents"), pikepdf.Stream)
+                       else b"".join(s.read_bytes() for s in page.obj.get("/Contents", [])))
+        except (pikepdf.PdfError, TypeError, AttributeError):
+            out.append(b"")
+    return out
+
+
+def pages_changed_by_updates(path: str | Path) -> list[int]:
+    """1-based pages whose content an incremental update replaced, compared with the file as
+    first written (the PDF's own structure keeps both): an edit of what the page says, not
+    only of its metadata, annotations or signature. [] when there is no update or the
+    original cannot be read."""
+    data = Path(path).read_bytes()
+    end = _original_end(data)
+    if end is None:
+        return []
+    import io
+
+    try:
+        with pikepdf.open(io.BytesIO(data[:end])) as first, pikepdf.open(path) as last:
+            before, after = _page_contents(first), _page_contents(last)
+    except (pikepdf.PdfError, OSError, ValueError):
+        return []
+    changed = [i + 1 for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    return changed + list(range(len(before) + 1, len(after) + 1))
+
+
 def inspect_pdf(path: str | Path) -> list[str]:
     """Chinese reasons suggesting the PDF was edited after it was created ([] if none)."""
     reasons: list[str] = []
