@@ -58,20 +58,62 @@ class _Person:
         return {r.source for r in self.records}
 
 
+def _card_anchor(fv: FieldValue, anchors: list[FieldValue]) -> FieldValue | None:
+    """The ID number a value of a multi-card page belongs to: on the card's front every
+    field stands above its number, so the nearest number at or below the value, preferring
+    one in the same column (cards side by side); None without a box to place it by."""
+    box = fv.prov.bbox
+    if not box:
+        return None
+    cy = (box[1] + box[3]) / 2
+    same_page = [a for a in anchors if a.prov.bbox and (a.prov.file, a.prov.page) == (fv.prov.file, fv.prov.page)]
+    below = [a for a in same_page if a.prov.bbox[3] >= cy - 0.005]
+    column = [a for a in below if min(box[2], a.prov.bbox[2]) - max(box[0], a.prov.bbox[0]) > 0]
+    pool = column or below
+    return min(pool, key=lambda a: a.prov.bbox[1] - cy) if pool else None
+
+
+def _cards(doc: Document) -> list[dict[str, FieldValue]]:
+    """One field set per card: an ID-card page that prints several valid numbers is several
+    members' cards copied onto one sheet (DOCUMENTS.md), each value taken by the number
+    below it; a value that cannot be placed stays with no card rather than the wrong one."""
+    from validators.identifiers.patterns import pattern
+
+    # well-formed numbers on lines of their own (a number failing its check digit is still
+    # some member's card, and ID_NUMBER_INVALID's to judge)
+    anchors = [fv for fv in doc.fields.get("id_number", [])
+               if pattern("id", "exact").fullmatch(fv.value) and fv.prov.bbox]
+    if doc.type != "id_card" or len({a.prov.bbox for a in anchors}) < 2 or len({a.value for a in anchors}) < 2:
+        return [{name: values[0] for name, values in doc.fields.items() if values}]
+    cards: dict[str, dict[str, FieldValue]] = {a.value: {"id_number": a} for a in anchors}
+    for name, values in doc.fields.items():
+        if name == "id_number":
+            continue
+        for fv in values:
+            anchor = _card_anchor(fv, anchors)
+            if anchor is not None:
+                cards[anchor.value].setdefault(name, fv)
+    return list(cards.values())
+
+
 def _person_records(documents: list[Document]) -> list[_PersonRecord]:
     records = []
     for doc in documents:
         if doc.type in PERSON_SOURCES and doc.fields:
-            fields = {name: values[0] for name, values in doc.fields.items() if values}
-            # A certificate whose holder lines were lost to OCR still links by its number.
-            if {"name", "id_number", "id_number_prefix"} & fields.keys() or (
-                    doc.type == "qualification_certificate" and "certificate_number" in fields):
-                records.append(_PersonRecord(doc.type, fields, _preference(doc.type, fields)))
+            for fields in _cards(doc):
+                _add_person_record(records, doc, fields)
         elif doc.type == "application_form":
             records.extend(_PersonRecord("form", row) for row in doc.rows)
     # ID cards first: they anchor identity; then certificates, contracts, the form
     rank = {"id_card": 0, "qualification_certificate": 1, "labour_contract": 2, "form": 3}
     return sorted(records, key=lambda r: rank[r.source])
+
+
+def _add_person_record(records: list[_PersonRecord], doc: Document, fields: dict[str, FieldValue]) -> None:
+    # A certificate whose holder lines were lost to OCR still links by its number.
+    if {"name", "id_number", "id_number_prefix"} & fields.keys() or (
+            doc.type == "qualification_certificate" and "certificate_number" in fields):
+        records.append(_PersonRecord(doc.type, fields, _preference(doc.type, fields)))
 
 
 def _preference(source: str, fields: dict[str, FieldValue]) -> int:

@@ -170,3 +170,30 @@ def test_certificate_without_holder_lines_links_by_number_or_by_file():
     # Alone in a file with nobody to match, it stays unlinked rather than guessed.
     alone = screen({"a.pdf": [CARD_LI], "b.pdf": [CARD_ZHANG], "c.pdf": [nameless]})
     assert not any(m.has_certificate for m in alone.members if m.name in ("李秀英", "张伟明"))
+
+
+def _two_cards_page(layout: str) -> Page:
+    """Two members' ID card fronts copied onto one sheet: stacked, or side by side."""
+    lines = []
+    for k, card in enumerate((CARD_ZHANG, CARD_LI)):
+        for i, text in enumerate(card):
+            if layout == "stacked":
+                box = (0.1, 0.05 + 0.45 * k + 0.07 * i, 0.6, 0.05 + 0.45 * k + 0.07 * i + 0.05)
+            else:
+                box = (0.05 + 0.5 * k, 0.1 + 0.08 * i, 0.45 + 0.5 * k, 0.1 + 0.08 * i + 0.05)
+            lines.append(TextLine(text, box, 0.9, "rapidocr"))
+    lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))  # OCR's reading order
+    return Page(file="身份证.pdf", page=1, lines=lines)
+
+
+def test_several_members_id_cards_on_one_page_each_go_to_their_holder():
+    for layout in ("stacked", "side_by_side"):
+        p = _two_cards_page(layout)
+        files = [FileReading("身份证.pdf", "/dev/null", "0" * 64, "pdf", [p])]
+        docs = [extract_fields(d, [p]) for d in classify_pages([p])]
+        rec = assemble("D001", files, docs)
+        by_id = {m.id_number: m for m in rec.members}
+        assert set(by_id) == {"440608198503121237", "440608197608150023"}, layout
+        assert by_id["440608198503121237"].name == "张伟明" and by_id["440608197608150023"].name == "李秀英", layout
+        assert by_id["440608197608150023"].birth_date == "1976-08-15", layout
+        assert all(m.has_id_card for m in rec.members)

@@ -136,17 +136,19 @@ def applicant_key(record: DossierRecord) -> str:
     return uscc.compact(a.uscc) if a.uscc else norm_name(a.name) or f"dossier:{record.dossier_id}"
 
 
-def _page_person(record: DossierRecord) -> dict[tuple[str, int], str]:
-    """(file, page) -> person key, from the members' provenance."""
-    out: dict[tuple[str, int], str] = {}
+def _page_person(record: DossierRecord) -> dict[tuple[str, int], str | None]:
+    """(file, page) -> person key, from the members' provenance; None for a page that holds
+    several members' documents (two or three ID cards copied onto one sheet): it is no one
+    person's, so no route may compare it as "another person's" page."""
+    keys: dict[tuple[str, int], set[str]] = {}
     for m in record.members:
         key = norm_id(m.id_number) or (m.name or "")
         for provs in m.provenance.values():
             for p in provs:
                 if p.doc_type in (None, "application_form"):
                     continue  # the form lists everybody: it belongs to nobody in particular
-                out.setdefault((p.file, p.page), key)
-    return out
+                keys.setdefault((p.file, p.page), set()).add(key)
+    return {page: next(iter(k)) if len(k) == 1 else None for page, k in keys.items()}
 
 
 def _fingerprint_args(records: list[DossierRecord], use_crh: bool) -> list[tuple[str, bool, bool]]:
@@ -202,9 +204,9 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
                 got = id_card_text([ln.text for ln in page.lines])
                 if got:
                     person = persons.get((page.file, page.page))
-                    if person is None:
-                        found = _ID_IN_TEXT.findall(page.text)
-                        person = ric.compact(found[0]) if found else None
+                    found = set(_ID_IN_TEXT.findall(page.text))
+                    if (page.file, page.page) not in persons and len(found) == 1:
+                        person = ric.compact(found.pop())
                     idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got))
             if dtype in ("application_form", "application_report", "other") or not page.image_path:
                 continue  # free text documents are the unit's own and legitimately similar
