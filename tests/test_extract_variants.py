@@ -5,6 +5,7 @@ was lost, a USCC read with one character too many, parenthesised remarks before 
 and the benchmark's per-document agreement table."""
 from __future__ import annotations
 
+import pytest
 from stdnum.cn import uscc as std_uscc
 
 from bench import evaluate as ev
@@ -258,3 +259,122 @@ def test_day_misread_as_le_or_after_a_stray_mark():
     assert nz.parse_date("发证日期: 2016年4月:3日") == "2016-04-03"
     assert nz.parse_date("2016年4月:日") is None  # the day itself was lost: no date
     assert nz.parse_date("了解到2016年4月3日") == "2016-04-03"  # 了 elsewhere is a word
+
+
+# --- values end where the next label begins (issue 15) ----------------------------------
+
+@pytest.mark.parametrize("doc_type, line, name, value", [
+    # a label of another document type ends the value, with or without a gap before it
+    ("application_form", "申请单位名称:佛山市高明区华盛电气设备有限公司成立时间:2014年8月", "name", "佛山市高明区华盛电气设备有限公司"),
+    ("application_form", "申请单位名称 佛山市高明区华盛电气设备有限公司 注册资本 300万元", "name", "佛山市高明区华盛电气设备有限公司"),
+    ("bank_account", "账户名称:佛山市高明区恒达五金制品有限公司统一社会信用代码:91440608MA4UH3JN6U", "account_name", "佛山市高明区恒达五金制品有限公司"),
+    ("labour_contract", "甲方(用人单位):佛山市高明区顺景陶瓷有限公司 经营范围:陶瓷制造", "employer_name", "佛山市高明区顺景陶瓷有限公司"),
+    ("qualification_certificate", "姓名:陈秀珍民族:汉", "name", "陈秀珍"),
+    ("business_licence", "经营者 陈志明 组成形式 家庭经营", "legal_representative", "陈志明"),
+    # a short label word inside a value is part of it
+    ("business_licence", "住所:佛山市高明区荷城街道民族路8号", "address", "佛山市高明区荷城街道民族路8号"),
+    ("application_form", "申请单位名称:佛山市高明区名称标识设计有限公司", "name", "佛山市高明区名称标识设计有限公司"),
+    ("bank_account", "账户名称:佛山市高明区类型模具有限公司", "account_name", "佛山市高明区类型模具有限公司"),
+    # a label's remark in parentheses is no label of its own
+    ("business_licence", "法定代表人(负责人) 何国平", "legal_representative", "何国平"),
+])
+def test_a_value_ends_at_any_documents_label(doc_type, line, name, value):
+    fields, _ = _fields(doc_type, [line])
+    assert fields[name] == [value]
+
+
+@pytest.mark.parametrize("label, value, expected", [
+    ("经营者", "陈志明", "陈志明"), ("投资人", "梁永康", "梁永康"), ("负责人", "何国平", "何国平"),
+    ("执行事务合伙人", "李强", "李强"),
+    # a partnership whose executive partner is a company names no person
+    ("执行事务合伙人", "佛山市高明区恒信投资有限公司(委派代表:李强)", None),
+])
+def test_whoever_answers_for_the_unit_is_its_representative(label, value, expected):
+    fields, _ = _fields("business_licence", ["营业执照", "名称 佛山市高明区恒信五金厂", f"{label} {value}"])
+    assert fields.get("legal_representative") == ([expected] if expected else None)
+
+
+def _licence_rows(dy_value: float, gap: float, drop: str | None = None):
+    """A two-column licence read as one box per label and per value: values ``dy_value``
+    above (negative) or below their labels, ``gap`` of paper between a label and its value."""
+    rows = [("名称", "佛山市高明区永达塑料制品有限公司", "注册资本", "人民币壹仟万元"),
+            ("类型", "股份有限公司(非上市)", "成立日期", "2015年09月01日"),
+            ("法定代表人", "李嘉欣", "营业期限", "2015年09月01日至长期")]
+    out = []
+    for i, (l1, v1, l2, v2) in enumerate(rows):
+        y = 0.25 + 0.04 * i
+        for text, x0, x1, dy in ((l1, 0.10, 0.18, 0), (v1, 0.18 + gap, 0.50, dy_value),
+                                 (l2, 0.55, 0.64, 0), (v2, 0.64 + gap, 0.90, dy_value)):
+            if text != drop:
+                out.append((text, (x0, y + dy, x1, y + dy + 0.018)))
+    return [("营业执照", (0.4, 0.1, 0.6, 0.14))] + sorted(out, key=lambda t: (t[1][1], t[1][0]))
+
+
+@pytest.mark.parametrize("dy_value", [-0.004, 0.0, 0.003, 0.007])
+@pytest.mark.parametrize("gap", [0.01, 0.04])
+def test_two_column_licence_boxes_pair_by_row(dy_value, gap):
+    fields, _ = _fields("business_licence", _licence_rows(dy_value, gap))
+    assert fields["name"] == ["佛山市高明区永达塑料制品有限公司"]
+    assert fields["registered_capital"] == ["10000000.00"]
+    assert fields["unit_type"] == ["股份有限公司（非上市）"]
+    assert fields["established"] == ["2015-09-01"]
+    assert fields["legal_representative"] == ["李嘉欣"]
+    assert fields["term_open_ended"] == ["true"]
+
+
+@pytest.mark.parametrize("drop, absent", [("佛山市高明区永达塑料制品有限公司", "name"), ("李嘉欣", "legal_representative"),
+                                          ("2015年09月01日", "established"), ("股份有限公司(非上市)", "unit_type")])
+@pytest.mark.parametrize("dy_value", [-0.004, 0.003])
+def test_a_lost_value_box_leaves_its_field_absent(drop, absent, dy_value):
+    fields, _ = _fields("business_licence", _licence_rows(dy_value, 0.02, drop))
+    assert absent not in fields
+    # the neighbours keep their own values
+    assert fields["registered_capital"] == ["10000000.00"]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # on one line, the issue date under it
+    ([("登记机关 佛山市高明区市场监督管理局", (0.55, 0.78, 0.90, 0.80)), ("2021年03月02日", (0.62, 0.83, 0.80, 0.85))],
+     "佛山市高明区市场监督管理局"),
+    # wrapped under itself, then the date
+    ([("登记机关 佛山市高明区市场", (0.55, 0.78, 0.85, 0.80)), ("监督管理局", (0.64, 0.805, 0.76, 0.823)),
+      ("2022年03月15日", (0.62, 0.84, 0.80, 0.86))], "佛山市高明区市场监督管理局"),
+    # the label alone, the date right under it: the authority is not read, the date is no authority
+    ([("登记机关", (0.56, 0.80, 0.66, 0.82)), ("2020年01月06日", (0.58, 0.83, 0.76, 0.85))], None),
+    ([("登记机关:", (0.56, 0.80, 0.66, 0.82)), ("二〇二〇年一月六日", (0.58, 0.83, 0.76, 0.85))], None),
+])
+def test_registration_authority_is_never_a_date(lines, expected):
+    fields, _ = _fields("business_licence", [("营业执照", (0.4, 0.1, 0.6, 0.14)),
+                                             ("名称 佛山市高明区永达塑料制品有限公司", (0.1, 0.25, 0.6, 0.27))] + lines)
+    assert fields.get("registration_authority") == ([expected] if expected else None)
+
+
+@pytest.mark.parametrize("second, expected", [
+    # under the value, in its column
+    (("工业大道12号", (0.62, 0.373, 0.76, 0.391)), "佛山市高明区更合镇工业大道12号"),
+    # the left column's scope running on at the same height: not the address
+    (("货物进出口。", (0.17, 0.373, 0.29, 0.391)), "佛山市高明区更合镇"),
+    # a line far below is another block
+    (("工业大道12号", (0.62, 0.45, 0.76, 0.468)), "佛山市高明区更合镇"),
+])
+def test_an_address_continues_only_under_itself(second, expected):
+    fields, _ = _fields("business_licence", [
+        ("营业执照", (0.4, 0.1, 0.6, 0.14)),
+        ("经营范围 塑料制品制造 住所 佛山市高明区更合镇", (0.10, 0.35, 0.80, 0.37)), second])
+    assert fields["address"] == [expected]
+
+
+def test_word_form_header_row_pairs_by_column_only():
+    docx = lambda texts: [TextLine(t, (0.0, i / len(texts), 1.0, (i + 1) / len(texts)), 1.0, "docx")
+                          for i, t in enumerate(texts)]
+    page = Page(file="表.docx", page=1, text_source="docx", lines=docx([
+        "单位性质 | 联系电话 | 单位地址",
+        "民营企业 | 0757-88812345 | 佛山市高明区明城镇明二路3号",
+        "联系人 | 技师工作站负责人",
+        "李小红 | 张伟明 | 备注",  # a row of another shape: no guessing
+    ]))
+    doc = extract_fields(Document(page.file, [1], "application_form"), [page])
+    got = {k: [v.value for v in vs] for k, vs in doc.fields.items()}
+    assert got["unit_type"] == ["民营企业"] and got["phone"] == ["0757-88812345"]
+    assert got["address"] == ["佛山市高明区明城镇明二路3号"]
+    assert "contact" not in got and "station_leader" not in got
