@@ -378,3 +378,17 @@ def test_word_form_header_row_pairs_by_column_only():
     assert got["unit_type"] == ["民营企业"] and got["phone"] == ["0757-88812345"]
     assert got["address"] == ["佛山市高明区明城镇明二路3号"]
     assert "contact" not in got and "station_leader" not in got
+
+
+@pytest.mark.parametrize("doc_type, lines, name, expected", [
+    # a booklet page read across its columns: the line after 发证机关 holds dates and numbers,
+    # the authority's name stands on another line
+    ("qualification_certificate", ["职业资格证书", "广东省人力资源和社会保障厅东省力高级技师(国家职业资格一级)",
+                                   "发证机关 2014年4月10日1444061618125806 67 8 模具工"],
+     "certificate_issuer", "广东省人力资源和社会保障厅"),
+    ("qualification_certificate", ["职业技能等级证书", "评价机构:", "2023年8月9日"], "certificate_issuer", None),
+    ("id_card", ["中华人民共和国", "居民身份证", "签发机关", "2016.03.01-2036.03.01"], "id_issuer", None),
+])
+def test_an_issuing_authority_is_never_a_date(doc_type, lines, name, expected):
+    fields, _ = _fields(doc_type, lines)
+    assert fields.get(name) == ([expected] if expected else None)
