@@ -304,6 +304,38 @@ def _after_label(reader: _PageReader, hit: _Hit) -> str:
     return rest
 
 
+# A label no vocabulary holds: a few Chinese characters and a colon, after a value.
+_UNKNOWN_LABEL = re.compile(r"[\u4e00-\u9fff()]{2,8}:")
+
+
+def _before_unknown_label(rest: str, ends: list[str] | None, glued: bool) -> str:
+    """``ends`` (regexes): how a value of the field ends (有限公司, 厂; 号, 室). When the
+    value runs into a label no vocabulary holds (所属镇街:荷城街道, typed without a gap), or
+    into one whose known tail ended it (``glued``: 经济|类型:), it is cut after the last such
+    ending before that label; without an ending there, the text stays as it is."""
+    if not ends:
+        return rest
+    ending = re.compile("|".join(nfkc(x) for x in ends))
+    stops = [m.end() - 1 for m in _UNKNOWN_LABEL.finditer(rest)] + ([len(rest)] if glued else [])
+    for stop in stops:
+        head = rest[:stop]
+        cut = max((e.end() for e in ending.finditer(head)), default=None)
+        if cut is not None and re.fullmatch(r"[\u4e00-\u9fff()]{1,8}", head[cut:]):
+            return rest[:cut]
+    return rest
+
+
+def _glued(reader: _PageReader, hit: _Hit) -> bool:
+    """The value after ``hit`` runs with no separator into a short label (类型, 地址) that
+    may be the tail of a longer one no vocabulary holds (经济类型)."""
+    if reader.is_cell_row(hit.line):
+        return False
+    text = reader.texts[hit.line]
+    nxt = min((h for h in reader.labels_on(hit.line) if h.start >= hit.end), key=lambda h: h.start, default=None)
+    return (nxt is not None and nxt.start > hit.end and text[nxt.start - 1] not in _SEP
+            and nxt.end - nxt.start < inline_min_chars())
+
+
 def _column_value(reader: _PageReader, hit: _Hit) -> int | None:
     """A Word form's header row: labels in one row, their values in the row under it, cell
     for cell. The row under must hold no label and the same number of cells (a row of
@@ -405,7 +437,7 @@ def _continuation(reader: _PageReader, value_li: int, value_at: int, label_at: i
 def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tuple[str, list[int]]]:
     found = []
     for hit in (h for h in reader.labels if h.field == name):
-        rest = _after_label(reader, hit)
+        rest = _before_unknown_label(_after_label(reader, hit), spec.get("ends"), _glued(reader, hit))
         value = parse(rest) if rest.strip(_SEP) else None
         used = [hit.line]
         value_at = (hit.line, hit.end)  # where the value starts: line, character

@@ -392,3 +392,24 @@ def test_word_form_header_row_pairs_by_column_only():
 def test_an_issuing_authority_is_never_a_date(doc_type, lines, name, expected):
     fields, _ = _fields(doc_type, lines)
     assert fields.get(name) == ([expected] if expected else None)
+
+
+@pytest.mark.parametrize("doc_type, line, name, value", [
+    # typed without a gap into a label no vocabulary holds: cut after the unit's form or the
+    # address's number
+    ("application_form", "申请单位名称:佛山市高明区华盛电气设备有限公司所属镇街:荷城街道", "name", "佛山市高明区华盛电气设备有限公司"),
+    ("application_form", "单位地址:佛山市高明区明城镇明二路3号所在园区:明城工业园", "address", "佛山市高明区明城镇明二路3号"),
+    ("labour_contract", "甲方(用人单位):佛山市高明区顺景陶瓷厂经济类型:私营", "employer_name", "佛山市高明区顺景陶瓷厂"),
+    ("bank_account", "账户名称:佛山市高明区厂前路明记五金店开户地区:佛山", "account_name", "佛山市高明区厂前路明记五金店"),
+    # an ending inside the name is not where it ends
+    ("application_form", "申请单位名称:佛山市高明区中心公司大厦物业管理有限公司", "name", "佛山市高明区中心公司大厦物业管理有限公司"),
+])
+def test_a_value_typed_into_an_unknown_label_ends_with_its_own_form(doc_type, line, name, value):
+    fields, _ = _fields(doc_type, [line])
+    assert fields[name] == [value]
+
+
+def test_an_address_run_into_a_known_label_keeps_its_words():
+    # 8号楼 is an ending inside the address; 经营范围 is a whole label, not the tail of one
+    fields, _ = _fields("business_licence", ["住所 佛山市高明区荷城街道8号楼南侧厂房经营范围 五金加工"])
+    assert fields["address"] == ["佛山市高明区荷城街道8号楼南侧厂房"]
