@@ -396,17 +396,27 @@ def _beside_a_label(reader: _PageReader, li: int) -> bool:
                and _waits_for_value(reader, other) for other, ln in enumerate(reader.lines))
 
 
-def _value_below(reader: _PageReader, li: int) -> int | None:
-    """The next line when it is printed under line ``li`` (a value below its label) and is
-    not the value of a label beside it (two columns, values read a pixel above their
-    labels: the line after 名称 is 类型's value)."""
-    nxt = li + 1
-    if nxt >= len(reader.lines):
+def _value_below(reader: _PageReader, hit: _Hit) -> int | None:
+    """The line printed under a label, in the label's column (a value below its label),
+    unless it is the value of a label beside it (two columns, values read a pixel above
+    their labels: the line after 名称 is 类型's value). With labels of both columns on one
+    row and values on the row under, the label's value is the line under it, not the next
+    in reading order (the right column's label)."""
+    li = hit.line
+    box = reader.lines[li].bbox
+    if not box:
+        return li + 1 if li + 1 < len(reader.lines) else None
+    text = reader.texts[li]
+    slack = layout.char_width(box, text)
+    left = layout.char_x(box, text, hit.start) - slack
+    right = layout.char_x(box, text, hit.end) + slack if text[hit.end:].strip(_SEP) else box[2] + slack
+    under = [(ln.bbox[1], other) for other, ln in enumerate(reader.lines)
+             if other != li and ln.bbox and layout.below(box, ln.bbox)
+             and ln.bbox[0] < right + 3 * slack and ln.bbox[2] > left]
+    if not under:
         return None
-    box, nbox = reader.lines[li].bbox, reader.lines[nxt].bbox
-    if box and nbox and (not layout.below(box, nbox) or _beside_a_label(reader, nxt)):
-        return None
-    return nxt
+    nxt = min(under)[1]
+    return None if _beside_a_label(reader, nxt) else nxt
 
 
 def _continuation(reader: _PageReader, value_li: int, value_at: int, label_at: int, last: int) -> int | None:
@@ -463,7 +473,7 @@ def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tupl
                     if value is not None:
                         used = [mate, hit.line] if mate < hit.line else [hit.line, mate]
                         value_at = (mate, 0)
-            nxt = _value_below(reader, hit.line) if value is None else None
+            nxt = _value_below(reader, hit) if value is None else None
             if nxt is not None:
                 head = _line_head(reader, nxt)
                 if head is not None:

@@ -413,3 +413,21 @@ def test_an_address_run_into_a_known_label_keeps_its_words():
     # 8号楼 is an ending inside the address; 经营范围 is a whole label, not the tail of one
     fields, _ = _fields("business_licence", ["住所 佛山市高明区荷城街道8号楼南侧厂房经营范围 五金加工"])
     assert fields["address"] == ["佛山市高明区荷城街道8号楼南侧厂房"]
+
+
+@pytest.mark.parametrize("indent", [0.0, 0.01])
+def test_two_column_labels_over_their_values_pair_by_column(indent):
+    # both columns' labels on one row, their values on the row under: reading order puts
+    # the right column's label between a label and its value
+    out = [("营业执照", (0.4, 0.1, 0.6, 0.14))]
+    rows = [("名称", "佛山市高明区永达塑料制品有限公司", "注册资本", "人民币壹仟万元"),
+            ("法定代表人", "李嘉欣", "成立日期", "2015年09月01日")]
+    for i, (l1, v1, l2, v2) in enumerate(rows):
+        y = 0.25 + 0.06 * i
+        out += [(l1, (0.10, y, 0.20, y + 0.018)), (l2, (0.55, y, 0.64, y + 0.018)),
+                (v1, (0.10 + indent, y + 0.024, 0.45, y + 0.042)), (v2, (0.55 + indent, y + 0.024, 0.72, y + 0.042))]
+    fields, _ = _fields("business_licence", out)
+    assert fields["name"] == ["佛山市高明区永达塑料制品有限公司"]
+    assert fields["registered_capital"] == ["10000000.00"]
+    assert fields["legal_representative"] == ["李嘉欣"]
+    assert fields["established"] == ["2015-09-01"]
