@@ -27,10 +27,12 @@ def right_of(a: BBox, b: BBox, slack: float = 0.005) -> bool:
 
 
 def below(a: BBox, b: BBox, max_gap_lines: float = 1.5) -> bool:
-    """``b`` is the next printed line under ``a``: it starts below ``a``'s middle, and no more
-    than ``max_gap_lines`` of ``a``'s height of blank paper separates them (a value far
-    below a label is another block's text, such as the date under a seal)."""
-    return b[1] >= (a[1] + a[3]) / 2 and b[1] - a[3] <= max_gap_lines * height(a)
+    """``b`` is the next printed line under ``a``: its top is no more than half the thinner
+    line's height above ``a``'s bottom (a box inside a tall, skewed line's box is not under
+    it), and no more than ``max_gap_lines`` of ``a``'s height of blank paper separates them
+    (a value far below a label is another block's text, such as the date under a seal)."""
+    return (b[1] >= a[3] - 0.5 * min(height(a), height(b))
+            and b[1] - a[3] <= max_gap_lines * height(a))
 
 
 def char_width(box: BBox, text: str) -> float:

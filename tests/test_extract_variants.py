@@ -431,3 +431,14 @@ def test_two_column_labels_over_their_values_pair_by_column(indent):
     assert fields["registered_capital"] == ["10000000.00"]
     assert fields["legal_representative"] == ["李嘉欣"]
     assert fields["established"] == ["2015-09-01"]
+
+
+def test_a_box_inside_a_tall_skewed_line_is_not_the_line_under_it():
+    # a booklet spread read sideways: the 发证机关 line's box spans several printed lines;
+    # a fragment inside it is not the value printed under the label
+    fields, _ = _fields("qualification_certificate", [
+        ("职业资格证书", (0.40, 0.05, 0.60, 0.09)),
+        ("发证机关 2016.03.21 1644064564287114 8级技师(国家职业资格二级)工具钳工", (0.197, 0.584, 0.854, 0.784)),
+        ("佛山市人力资源和社会保障局力跨源", (0.157, 0.674, 0.345, 0.838)),
+        ("山市人", (0.214, 0.734, 0.271, 0.755))])
+    assert fields["certificate_issuer"] == ["佛山市人力资源和社会保障局"]
