@@ -617,8 +617,9 @@ def _prints(rule: dict, target: str, reader: _PageReader, result: dict) -> bool:
     return not conditions or any(conditions)
 
 
-def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
-    """All fields of one page of a document of ``doc_type``."""
+def extract_page(page: Page, doc_type: str, table: TableState | None = None) -> dict[str, list[FieldValue]]:
+    """All fields of one page of a document of ``doc_type``; ``table`` carries the member
+    table's open header from the document's previous page, and on to the next."""
     spec_all = field_spec(doc_type)
     reader = _PageReader(page, doc_type)
     result: dict[str, list[FieldValue]] = {}
@@ -661,7 +662,7 @@ def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
             result[target] = [FieldValue(value, prov)]
 
     if spec_all.get("table"):
-        rows = _read_table(reader, spec_all["table"])
+        rows = _read_table(reader, spec_all["table"], table if table is not None else TableState())
         if rows:
             result["__rows__"] = rows  # type: ignore[assignment]
     return result
@@ -727,12 +728,19 @@ def _starts_with_label(reader: _PageReader, li: int) -> bool:
     return any(h.start == first for h in reader.labels_on(li))
 
 
-def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
+@dataclass
+class TableState:
+    """The member table's header still open at the end of a page: a table running onto the
+    next page (a scan's second sheet) goes on under the same columns without repeating it."""
+    header: list[str | None] | None = None
+    free_header: bool = False
+
+
+def _read_table(reader: _PageReader, spec: dict, state: TableState) -> list[dict[str, FieldValue]]:
     columns = spec["columns"]
     end = [nfkc(c) for c in spec.get("end_cues", [])]
     rows: list[dict[str, FieldValue]] = []
-    header: list[str | None] | None = None
-    free_header = False
+    header, free_header = state.header, state.free_header
     for li, text in enumerate(reader.texts):
         if any(c in text for c in end):
             header, free_header = None, False
@@ -767,6 +775,7 @@ def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
             values = _free_row(text)
         if values.get("name") or values.get("id_number"):
             rows.append({k: FieldValue(v, reader.prov([li], v)) for k, v in values.items()})
+    state.header, state.free_header = header, free_header
     return rows
 
 
@@ -811,8 +820,9 @@ def extract_fields(doc: Document, pages: list[Page]) -> Document:
     """Fill ``doc.fields`` (and ``doc.rows`` for the form) from the document's pages."""
     mine = [p for p in pages if p.file == doc.file and p.page in doc.pages and not p.error]
     mine.sort(key=lambda p: doc.pages.index(p.page))
+    table = TableState()
     for page in mine:
-        page_fields = extract_page(page, doc.type)
+        page_fields = extract_page(page, doc.type, table)
         if page.text_source == "text_layer" and page.ocr_lines:
             _prefer_what_the_image_shows(page, doc.type, page_fields)
         doc.rows.extend(page_fields.pop("__rows__", []))  # type: ignore[arg-type]

@@ -442,3 +442,37 @@ def test_a_box_inside_a_tall_skewed_line_is_not_the_line_under_it():
         ("佛山市人力资源和社会保障局力跨源", (0.157, 0.674, 0.345, 0.838)),
         ("山市人", (0.214, 0.734, 0.271, 0.755))])
     assert fields["certificate_issuer"] == ["佛山市人力资源和社会保障局"]
+
+
+def _form_pages(first: list[str], second: list[str]) -> list[Page]:
+    pages = []
+    for n, texts in enumerate((first, second), start=1):
+        lines = [TextLine(t, (0.08, 0.05 + 0.06 * i, 0.92, 0.1 + 0.06 * i), 0.85, "rapidocr") for i, t in enumerate(texts)]
+        pages.append(Page(file="申请表扫描.pdf", page=n, lines=lines))
+    return pages
+
+
+@pytest.mark.parametrize("separator", [" ", " | "])
+def test_member_table_running_onto_a_second_sheet_keeps_its_columns(separator):
+    head = separator.join(["序号", "姓名", "性别", "出生年月", "职业(工种)", "等级", "证书编号", "身份证号"])
+    row = lambda *cells: separator.join(cells)
+    first = ["佛山市高明区技师工作站设立申请表", "申请单位名称 佛山市高明区华达机械有限公司", head,
+             row("1", "张伟明", "男", "1985.03", "数控车工", "技师", "1944060011200123", "440608198503121237")]
+    second = [row("2", "李秀英", "女", "1976.08", "焊工", "高级技师", "1744060011100456", "440608197608150023"),
+              "单位意见", "同意申报"]
+    pages = _form_pages(first, second)
+    for p in pages:
+        if separator.strip():
+            p.lines = [TextLine(ln.text, ln.bbox, 1.0, "docx") for ln in p.lines]
+    doc = extract_fields(Document("申请表扫描.pdf", [1, 2], "application_form"), pages)
+    assert [r["name"].value for r in doc.rows] == ["张伟明", "李秀英"]
+    assert doc.rows[1]["id_number"].value == "440608197608150023"
+    assert doc.rows[1]["name"].prov.page == 2
+
+
+def test_a_closed_member_table_does_not_open_on_the_next_sheet():
+    first = ["佛山市高明区技师工作站设立申请表", "姓名 性别 出生年月 职业(工种) 等级 证书编号 身份证号",
+             "1 张伟明 男 1985.03 数控车工 技师 1944060011200123 440608198503121237", "单位意见 同意申报"]
+    second = ["承诺书", "本人 李秀英 女 承诺所填信息属实"]
+    doc = extract_fields(Document("申请表扫描.pdf", [1, 2], "application_form"), _form_pages(first, second))
+    assert [r["name"].value for r in doc.rows] == ["张伟明"]
