@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from extractors import layout
 from extractors import normalize as nz
-from extractors.nlp import field_spec, foreign_labels, get_nlp, inline_min_chars, nfkc
+from extractors.nlp import field_spec, foreign_labels, get_nlp, inline_min_chars, nfkc, spaced_labels
 from extractors.records import Document, FieldValue, Page, Provenance, TextLine
 from extractors.textclean import clean_line
 
@@ -212,7 +212,7 @@ class _PageReader:
         # provenance quotes the line as read; labels and values are matched on its
         # canonical form (offsets are never mapped back: provenance is per line)
         self.raw = [ln.text for ln in self.lines]
-        self.texts = [nz.match_text(t) for t in self.raw]
+        self.texts = [_join_spaced_labels(nz.match_text(t)) for t in self.raw]
         text = "\n".join(self.texts)
         starts, pos = [], 0
         for t in self.texts:
@@ -283,6 +283,11 @@ def _foreign_hits(texts: list[str], own: list[_Hit], doc_type: str) -> list[_Hit
             if _stands_as_label(text, m.start(), m.end(), min_inline):
                 hits.append(_Hit("_stop", li, m.start(), m.end()))
     return hits
+
+
+def _join_spaced_labels(text: str) -> str:
+    rx = spaced_labels()
+    return rx.sub(lambda m: m.group(0)[0] + m.group(0)[-1], text) if rx else text
 
 
 def _line_of(starts: list[int], char: int) -> int:

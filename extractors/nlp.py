@@ -107,3 +107,16 @@ def foreign_labels(doc_type: str) -> re.Pattern | None:
 
 def inline_min_chars() -> int:
     return int(load_yaml("labels.yaml").get("inline_min_chars", 4))
+
+
+@lru_cache(maxsize=None)
+def spaced_labels() -> re.Pattern | None:
+    """Two-character labels printed letter-spaced, whose gap OCR filled with a punctuation
+    mark, followed by their own colon (住:所:, 名,称:) anywhere in a line, as a two-column
+    licence's right-hand label stands mid-line; ``normalize.match_text`` repairs them at a
+    line's start only."""
+    pairs = sorted(x for x in label_vocabulary() if len(x) == 2 and all("\u4e00" <= c <= "\u9fff" for c in x))
+    if not pairs:
+        return None
+    alt = "|".join(f"{re.escape(a)}[:;,.·、]{re.escape(b)}" for a, b in pairs)
+    return re.compile(f"(?:{alt})(?=\\s*:)")

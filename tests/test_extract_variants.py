@@ -476,3 +476,13 @@ def test_a_closed_member_table_does_not_open_on_the_next_sheet():
     second = ["承诺书", "本人 李秀英 女 承诺所填信息属实"]
     doc = extract_fields(Document("申请表扫描.pdf", [1, 2], "application_form"), _form_pages(first, second))
     assert [r["name"].value for r in doc.rows] == ["张伟明"]
+
+
+@pytest.mark.parametrize("label", ["住所", "住 所", "住所:", "住:所:", "住.所:", "住 所 :"])
+def test_right_column_label_with_ocr_noise_mid_line(label):
+    from extractors.textclean import clean_line
+
+    merged = clean_line(f"经营范围 纺织品印染加工;服装制造; {label} 佛山市高明区荷城街道兴业路8号")
+    fields, _ = _fields("business_licence", ["营业执照", clean_line("名 称 佛山市高明区锦华纺织印染有限公司 注册资本 伍佰万元"), merged])
+    assert fields["address"] == ["佛山市高明区荷城街道兴业路8号"]
+    assert fields["registered_capital"] == ["5000000.00"]
