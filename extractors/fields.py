@@ -36,13 +36,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors import labels as lb
 from extractors import layout
 from extractors import normalize as nz
-from extractors.nlp import field_spec, foreign_labels, get_nlp, inline_min_chars, nfkc, spaced_labels
+from extractors.nlp import field_spec, get_nlp, inline_min_chars, nfkc
 from extractors.records import Document, FieldValue, Page, Provenance, TextLine
 from extractors.textclean import clean_line
 
-_SEP = " \t:|;,，、"
+_SEP = lb.SEP
 _LEAD = re.compile(r"^[\s:|;,，、.。)]*(?:\([^)]{0,10}\))?[\s:|;,，、。)]*")
 # spaces OCR leaves between Chinese and digits inside one value (明兴路 43 号)
 _SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+|\s+(?=[\u4e00-\u9fff（）])")
@@ -212,7 +213,7 @@ class _PageReader:
         # provenance quotes the line as read; labels and values are matched on its
         # canonical form (offsets are never mapped back: provenance is per line)
         self.raw = [ln.text for ln in self.lines]
-        self.texts = [_join_spaced_labels(nz.match_text(t)) for t in self.raw]
+        self.texts = [lb.join_spaced_labels(nz.match_text(t)) for t in self.raw]
         text = "\n".join(self.texts)
         starts, pos = [], 0
         for t in self.texts:
@@ -227,7 +228,10 @@ class _PageReader:
                 self.labels.append(_Hit(ent.label_[2:], li, ent.start_char - starts[li], ent.end_char - starts[li]))
             else:
                 self.codes.append((ent.label_, li, ent.text))
-        self.labels.extend(_foreign_hits(self.texts, self.labels, doc_type))
+        # labels of other document types end values too, where no own label stands
+        for li, text in enumerate(self.texts):
+            taken = [(h.start, h.end) for h in self.labels if h.line == li]
+            self.labels.extend(_Hit("_stop", li, s, e) for s, e in lb.foreign_label_spans(text, taken, doc_type))
         self._by_line: dict[int, list[_Hit]] = {}
         for h in self.labels:
             self._by_line.setdefault(h.line, []).append(h)
@@ -252,44 +256,6 @@ class _PageReader:
             value=value, doc_type=self.doc_type)
 
 
-def _stands_as_label(text: str, start: int, end: int, min_inline: int) -> bool:
-    """Whether a label of another document type found at ``text[start:end]`` is printed as a
-    label rather than being part of a value (名称 in 实用新型名称, 地址 in 单位地址 are caught
-    by the longer label first; 代码 or 编号 inside running text are not labels)."""
-    before = text[start - 1] if start else ""
-    if before == "(":
-        return False  # a remark qualifying the label before it: 法定代表人(单位负责人)
-    after = text[end] if end < len(text) else ""
-    if end - start >= min_inline or after == ":" or text[end - 1] == ":":
-        return True  # long, or with its colon (姓名:陈秀珍民族:汉)
-    label_before = not before or before in _SEP + ")"
-    label_after = not after or after in _SEP + "("
-    return label_before and label_after
-
-
-def _foreign_hits(texts: list[str], own: list[_Hit], doc_type: str) -> list[_Hit]:
-    """Labels of other document types standing as labels: stops, where the ruler found no
-    label of this document type."""
-    rx = foreign_labels(doc_type)
-    if rx is None:
-        return []
-    min_inline = inline_min_chars()
-    hits = []
-    for li, text in enumerate(texts):
-        taken = [(h.start, h.end) for h in own if h.line == li]
-        for m in rx.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            if _stands_as_label(text, m.start(), m.end(), min_inline):
-                hits.append(_Hit("_stop", li, m.start(), m.end()))
-    return hits
-
-
-def _join_spaced_labels(text: str) -> str:
-    rx = spaced_labels()
-    return rx.sub(lambda m: m.group(0)[0] + m.group(0)[-1], text) if rx else text
-
-
 def _line_of(starts: list[int], char: int) -> int:
     lo = 0
     for i, s in enumerate(starts):
@@ -306,27 +272,6 @@ def _after_label(reader: _PageReader, hit: _Hit) -> str:
     rest = text[hit.end:min(nxt) if nxt else len(text)]
     if reader.is_cell_row(hit.line):
         return next((c for c in rest.split("|") if c.strip(_SEP)), "")
-    return rest
-
-
-# A label no vocabulary holds: a few Chinese characters and a colon, after a value.
-_UNKNOWN_LABEL = re.compile(r"[\u4e00-\u9fff()]{2,8}:")
-
-
-def _before_unknown_label(rest: str, ends: list[str] | None, glued: bool) -> str:
-    """``ends`` (regexes): how a value of the field ends (有限公司, 厂; 号, 室). When the
-    value runs into a label no vocabulary holds (所属镇街:荷城街道, typed without a gap), or
-    into one whose known tail ended it (``glued``: 经济|类型:), it is cut after the last such
-    ending before that label; without an ending there, the text stays as it is."""
-    if not ends:
-        return rest
-    ending = re.compile("|".join(nfkc(x) for x in ends))
-    stops = [m.end() - 1 for m in _UNKNOWN_LABEL.finditer(rest)] + ([len(rest)] if glued else [])
-    for stop in stops:
-        head = rest[:stop]
-        cut = max((e.end() for e in ending.finditer(head)), default=None)
-        if cut is not None and re.fullmatch(r"[\u4e00-\u9fff()]{1,8}", head[cut:]):
-            return rest[:cut]
     return rest
 
 
@@ -452,7 +397,7 @@ def _continuation(reader: _PageReader, value_li: int, value_at: int, label_at: i
 def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tuple[str, list[int]]]:
     found = []
     for hit in (h for h in reader.labels if h.field == name):
-        rest = _before_unknown_label(_after_label(reader, hit), spec.get("ends"), _glued(reader, hit))
+        rest = lb.before_unknown_label(_after_label(reader, hit), spec.get("ends"), _glued(reader, hit))
         value = parse(rest) if rest.strip(_SEP) else None
         used = [hit.line]
         value_at = (hit.line, hit.end)  # where the value starts: line, character
