@@ -486,3 +486,55 @@ def test_right_column_label_with_ocr_noise_mid_line(label):
     fields, _ = _fields("business_licence", ["营业执照", clean_line("名 称 佛山市高明区锦华纺织印染有限公司 注册资本 伍佰万元"), merged])
     assert fields["address"] == ["佛山市高明区荷城街道兴业路8号"]
     assert fields["registered_capital"] == ["5000000.00"]
+
+
+_LICENCE_TRUTH = {"name": "佛山市高明区永达塑料制品有限公司", "registered_capital": "10000000.00",
+                  "unit_type": "股份有限公司（非上市）", "established": "2015-09-01",
+                  "legal_representative": "李嘉欣", "term_end": "2035-08-31",
+                  "address": "佛山市高明区荷城街道海华路8号"}
+
+
+def _random_licence(rng):
+    """The two-column licence as an OCR engine may return it: each printed row's four boxes
+    either merged into one line (RapidOCR) or kept apart (Tesseract blocks), values a little
+    above or below their labels, gaps of varying width, one value box sometimes lost."""
+    from extractors.textclean import clean_line
+
+    rows = [("名称", "佛山市高明区永达塑料制品有限公司", "注册资本", "人民币壹仟万元"),
+            ("类型", "股份有限公司(非上市)", "成立日期", "2015年09月01日"),
+            ("法定代表人", "李嘉欣", "营业期限", "2015年09月01日至2035年08月31日"),
+            ("经营范围", "塑料制品制造;模具制造;", "住所", "佛山市高明区荷城街道海华路8号")]
+    lost = rng.choice([None, None] + [r[i] for r in rows for i in (1, 3)])
+    out = [("营业执照", (0.4, 0.08, 0.6, 0.12))]
+    for i, row in enumerate(rows):
+        y = 0.22 + rng.uniform(0.035, 0.05) * i
+        xs = [0.08, 0.08 + rng.uniform(0.08, 0.14), 0.54, 0.54 + rng.uniform(0.08, 0.12)]
+        ends = [xs[1] - rng.uniform(0.01, 0.04), 0.50, xs[3] - rng.uniform(0.01, 0.03), 0.93]
+        boxes = [(t, (x0, y + rng.uniform(-0.004, 0.004), x1, 0.0)) for t, x0, x1 in zip(row, xs, ends) if t != lost]
+        boxes = [(t, (b[0], b[1], b[2], b[1] + 0.018)) for t, b in boxes]
+        if rng.random() < 0.5:
+            text = clean_line("  ".join(t for t, _ in boxes))
+            out.append((text, (boxes[0][1][0], min(b[1] for _, b in boxes), boxes[-1][1][2], max(b[3] for _, b in boxes))))
+        else:
+            out.extend(boxes)
+    return sorted(out, key=lambda t: (t[1][1], t[1][0])), lost
+
+
+def test_a_licence_read_in_any_of_many_ways_never_gives_a_field_another_fields_value():
+    import random
+
+    rng = random.Random(15)
+    wrong, right = [], 0
+    for _ in range(60):
+        lines, lost = _random_licence(rng)
+        fields, _ = _fields("business_licence", lines)
+        for name, want in _LICENCE_TRUTH.items():
+            got = fields.get(name)
+            if got is None:
+                continue
+            if got != [want]:
+                wrong.append((name, got, lost))
+            else:
+                right += 1
+    assert not wrong, wrong[:5]
+    assert right >= 0.9 * 60 * (len(_LICENCE_TRUTH) - 1)  # few values go missing besides the lost box
