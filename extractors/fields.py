@@ -266,13 +266,31 @@ def _line_of(starts: list[int], char: int) -> int:
 
 def _after_label(reader: _PageReader, hit: _Hit) -> str:
     """Text after a label up to the next label on the same line; in a Word table row, the
-    rest of the label's cell, else the next filled cell (never two cells)."""
+    value `_cell_reading` finds on the row."""
+    if reader.is_cell_row(hit.line):
+        return _cell_reading(reader, hit)[0]
     text = reader.texts[hit.line]
     nxt = [h.start for h in reader.labels_on(hit.line) if h.start >= hit.end]
-    rest = text[hit.end:min(nxt) if nxt else len(text)]
-    if reader.is_cell_row(hit.line):
-        return next((c for c in rest.split("|") if c.strip(_SEP)), "")
-    return rest
+    return text[hit.end:min(nxt) if nxt else len(text)]
+
+
+def _cell_reading(reader: _PageReader, hit: _Hit) -> tuple[str, int | None]:
+    """Where a label in a Word table row has its value: (text on the row, row under it).
+    The rest of the label's own cell, else the next filled cell before the next label
+    (label | value | label | value), else the label's column in the row under it when the
+    next filled cell is a label or there is none (a header row of labels over a row of
+    values). A row that may be either (单位性质 | 所属镇街 over 民营企业 | 荷城街道: 所属镇街
+    is no label we know) gives nothing."""
+    text = reader.texts[hit.line]
+    nxt = [h.start for h in reader.labels_on(hit.line) if h.start >= hit.end]
+    own, *others = text[hit.end:min(nxt) if nxt else len(text)].split("|")
+    if own.strip(_SEP):
+        return own, None
+    beside = next((c for c in others if c.strip(_SEP)), None)
+    below = _column_value(reader, hit)
+    if beside is None:
+        return "", below
+    return ("", None) if below is not None else (beside, None)
 
 
 def _glued(reader: _PageReader, hit: _Hit) -> bool:
@@ -408,7 +426,7 @@ def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tupl
         if value is None and standalone and reader.is_cell_row(hit.line):
             # a Word table: the value is in the label's column of the row under a header row
             # of labels, never in whatever the next line holds
-            below = _column_value(reader, hit) if not rest.strip(_SEP) else None
+            below = _cell_reading(reader, hit)[1]
             if below is not None:
                 cell = _cell(reader.texts[below], reader.texts[hit.line].count("|", 0, hit.start))
                 value = parse(cell) if cell.strip(_SEP) else None

@@ -50,13 +50,13 @@ def join_spaced_labels(text: str) -> str:
 
 
 def before_unknown_label(rest: str, ends: list[str] | None, glued: bool) -> str:
-    """``ends`` (regexes): how a value of the field ends (有限公司, 厂; 号, 室). When the
+    """``ends`` (texts): how a value of the field ends (有限公司, 厂; 号, 室). When the
     value runs into a label no vocabulary holds (所属镇街:荷城街道, typed without a gap), or
     into one whose known tail ended it (``glued``: 经济|类型:), it is cut after the last such
     ending before that label; without an ending there, the text stays as it is."""
     if not ends:
         return rest
-    ending = re.compile("|".join(nfkc(x) for x in ends))
+    ending = re.compile("|".join(re.escape(nfkc(x)) for x in ends))
     stops = [m.end() - 1 for m in _UNKNOWN_LABEL.finditer(rest)] + ([len(rest)] if glued else [])
     for stop in stops:
         head = rest[:stop]

@@ -538,3 +538,58 @@ def test_a_licence_read_in_any_of_many_ways_never_gives_a_field_another_fields_v
                 right += 1
     assert not wrong, wrong[:5]
     assert right >= 0.9 * 60 * (len(_LICENCE_TRUTH) - 1)  # few values go missing besides the lost box
+
+
+_FORM_TRUTH = {"name": "佛山市高明区恒达五金制品有限公司", "uscc": "91440608MA4UH3JN6U",
+               "address": "佛山市高明区明城镇明二路3号", "unit_type": "民营企业", "contact": "李小红",
+               "phone": "0757-88812345", "station_leader": "张伟明"}
+_FORM_LABELS = {"name": ["申请单位名称", "单位名称"], "uscc": ["统一社会信用代码"], "address": ["单位地址", "地址"],
+                "unit_type": ["单位性质", "企业性质"], "contact": ["联系人"], "phone": ["联系电话", "电话"],
+                "station_leader": ["技师工作站负责人", "工作站负责人"]}
+# pairs the form may print that no field reads (labels of the vocabulary, or none at all)
+_FORM_OTHERS = [("成立时间", "2016年5月"), ("职工人数", "120"), ("邮政编码", "528500"), ("所属镇街", "荷城街道"),
+                ("主营业务", "五金制品加工")]
+
+
+def _random_form(rng):
+    """An Annex 1 form's unit fields as the Word reader gives them: groups of pairs as
+    label | value rows (with merged, empty cells), as a header row over a value row, or
+    typed in a paragraph (label:value, no gap)."""
+    from extractors.textclean import clean_line
+
+    pairs = [(rng.choice(_FORM_LABELS[k]), v) for k, v in _FORM_TRUTH.items()] + rng.sample(_FORM_OTHERS, 2)
+    rng.shuffle(pairs)
+    texts = ["佛山市高明区技师工作站设立申请表"]
+    while pairs:
+        k = rng.randint(1, 3)
+        group, pairs = pairs[:k], pairs[k:]
+        style = rng.choice(["cells", "header", "typed"])
+        if style == "cells":
+            cells = []
+            for label, value in group:
+                cells += [label, value] + [""] * rng.choice([0, 0, 1])
+            texts.append(" | ".join(cells))
+        elif style == "header":
+            texts += [" | ".join(lab for lab, _ in group), " | ".join(v for _, v in group)]
+        else:
+            texts.append("".join(f"{lab}:{v}" for lab, v in group))
+    return [clean_line(t) for t in texts]
+
+
+def test_a_word_form_laid_out_in_any_of_many_ways_never_gives_a_field_another_fields_value():
+    import random
+
+    rng = random.Random(15)
+    wrong, right = [], 0
+    for _ in range(60):
+        texts = _random_form(rng)
+        page = Page(file="表.docx", page=1, text_source="docx", lines=[
+            TextLine(t, (0.0, i / len(texts), 1.0, (i + 1) / len(texts)), 1.0, "docx") for i, t in enumerate(texts)])
+        doc = extract_fields(Document(page.file, [1], "application_form"), [page])
+        for name, want in _FORM_TRUTH.items():
+            got = [v.value for v in doc.fields.get(name, [])]
+            if got and got != [want]:
+                wrong.append((name, got, texts))
+            right += got == [want]
+    assert not wrong, wrong[:3]
+    assert right >= 0.9 * 60 * len(_FORM_TRUTH)
