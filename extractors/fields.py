@@ -5,9 +5,14 @@ Patterns are data: ``data/fields/<doc_type>.yaml`` lists per field its label var
 parsed and normalised), optional regex ``patterns`` and an ``anywhere`` entity fallback for
 labels lost to OCR, and ``enum`` cues for values stated by wording (certificate system,
 basic account, open-ended contract). A value is looked for after its label on the same
-line (up to the next label or table cell), then on a line of its own beside the label on
-the same printed row (two-column layouts OCR splits into lines, value above or below the
-label), then on the next line; ``pair_patterns`` find a value by the line next to it.
+line, then on a line of its own beside the label on the same printed row (two-column
+layouts OCR splits into lines, value above or below the label), then on the line printed
+under the label (in a Word table: the cell under it, when the label heads a row of labels);
+``pair_patterns`` find a value by the line next to it. A value ends at the next label of
+any document type (``nlp.label_vocabulary``; another type's label only where it stands as
+a label), at a table cell's end, or where its box ends: a value never takes the next box on
+its row when that box starts with a label, nor a line that sits beside another label.
+``multiline`` values continue on short lines printed right under them in their column.
 Identifiers read with one stray character are repaired only where a check character
 makes the repair unique (USCC, resident ID). Values not found are absent, never guessed;
 ``derive`` fills a field from another one with engine ``derived``, only on documents that
@@ -31,14 +36,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors import labels as lb
+from extractors import layout
 from extractors import normalize as nz
-from validators.identifiers import certificate, ric, uscc
-from validators.identifiers import patterns as idpat
-from extractors.nlp import field_spec, get_nlp, nfkc
+from extractors.nlp import field_spec, get_nlp, inline_min_chars, nfkc
 from extractors.records import Document, FieldValue, Page, Provenance, TextLine
 from extractors.textclean import clean_line
+from validators.identifiers import certificate, ric, uscc
+from validators.identifiers import patterns as idpat
 
-_SEP = " \t:|;,，、"
+_SEP = lb.SEP
 _LEAD = re.compile(r"^[\s:|;,，、.。)]*(?:\([^)]{0,10}\))?[\s:|;,，、。)]*")
 # spaces OCR leaves between Chinese and digits inside one value (明兴路 43 号)
 _SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+|\s+(?=[\u4e00-\u9fff（）])")
@@ -133,10 +140,25 @@ _TEXT_STROKE = re.compile(r"^(?:[Ilij!¦｜丨]\s*|1\s+)(?=[\u4e00-\u9fff])")
 
 def _person(v: str) -> str | None:
     # tesseract reads the wide blank's quote mark (”) as 了, never a surname
-    m = _PERSON.match(_STROKE.sub("", _LEAD.sub("", v)).replace(" ", "").lstrip("了"))
+    v = _STROKE.sub("", _LEAD.sub("", v)).replace(" ", "").lstrip("了")
+    m = _PERSON.match(v)
     if not m or len(m.group(0)) < 2 or any(m.group(0).startswith(w) for w in _NOT_NAMES):
         return None
+    if re.match(r"[\u4e00-\u9fff]", v[m.end():]):
+        # more than a name's characters without a break: a unit (a partnership's 执行事务合伙人
+        # may be a company) or a name run into an unknown label; its first four characters
+        # would name someone else
+        return None
     return m.group(0)
+
+
+def _authority(v: str) -> str | None:
+    """The name of the body that registered or issued a document: a text, never a date
+    (the licence prints its issue date under the authority's seal)."""
+    v = _text(v)
+    if not v or nz.parse_date(v) or len(re.findall(r"[\u4e00-\u9fff]", v)) < 2:
+        return None
+    return v
 
 
 def _money(v: str) -> str | None:
@@ -161,6 +183,7 @@ def _phone(v: str) -> str | None:
 
 KINDS = {
     "text": _text,
+    "authority": _authority,
     "person": _person,
     "sex": nz.normalize_sex,
     "date": nz.parse_date,
@@ -194,7 +217,7 @@ class _PageReader:
         # provenance quotes the line as read; labels and values are matched on its
         # canonical form (offsets are never mapped back: provenance is per line)
         self.raw = [ln.text for ln in self.lines]
-        self.texts = [nz.match_text(t) for t in self.raw]
+        self.texts = [lb.join_spaced_labels(nz.match_text(t)) for t in self.raw]
         text = "\n".join(self.texts)
         starts, pos = [], 0
         for t in self.texts:
@@ -209,9 +232,20 @@ class _PageReader:
                 self.labels.append(_Hit(ent.label_[2:], li, ent.start_char - starts[li], ent.end_char - starts[li]))
             else:
                 self.codes.append((ent.label_, li, ent.text))
+        # labels of other document types end values too, where no own label stands
+        for li, text in enumerate(self.texts):
+            taken = [(h.start, h.end) for h in self.labels if h.line == li]
+            self.labels.extend(_Hit("_stop", li, s, e) for s, e in lb.foreign_label_spans(text, taken, doc_type))
+        self._by_line: dict[int, list[_Hit]] = {}
+        for h in self.labels:
+            self._by_line.setdefault(h.line, []).append(h)
+
+    def is_cell_row(self, li: int) -> bool:
+        """A Word table row (cells joined by `` | ``): a cell ends every value in it."""
+        return self.lines[li].engine == "docx" and "|" in self.texts[li]
 
     def labels_on(self, li: int) -> list[_Hit]:
-        return [h for h in self.labels if h.line == li]
+        return self._by_line.get(li, [])
 
     def prov(self, line_idx: list[int], value: str, engine: str | None = None) -> Provenance:
         lines = [self.lines[i] for i in sorted(set(line_idx))]
@@ -235,10 +269,60 @@ def _line_of(starts: list[int], char: int) -> int:
 
 
 def _after_label(reader: _PageReader, hit: _Hit) -> str:
-    """Text after a label up to the next label on the same line."""
+    """Text after a label up to the next label on the same line; in a Word table row, the
+    value `_cell_reading` finds on the row."""
+    if reader.is_cell_row(hit.line):
+        return _cell_reading(reader, hit)[0]
     text = reader.texts[hit.line]
     nxt = [h.start for h in reader.labels_on(hit.line) if h.start >= hit.end]
     return text[hit.end:min(nxt) if nxt else len(text)]
+
+
+def _cell_reading(reader: _PageReader, hit: _Hit) -> tuple[str, int | None]:
+    """Where a label in a Word table row has its value: (text on the row, row under it).
+    The rest of the label's own cell, else the next filled cell before the next label
+    (label | value | label | value), else the label's column in the row under it when the
+    next filled cell is a label or there is none (a header row of labels over a row of
+    values). A row that may be either (单位性质 | 所属镇街 over 民营企业 | 荷城街道: 所属镇街
+    is no label we know) gives nothing."""
+    text = reader.texts[hit.line]
+    nxt = [h.start for h in reader.labels_on(hit.line) if h.start >= hit.end]
+    own, *others = text[hit.end:min(nxt) if nxt else len(text)].split("|")
+    if own.strip(_SEP):
+        return own, None
+    beside = next((c for c in others if c.strip(_SEP)), None)
+    below = _column_value(reader, hit)
+    if beside is None:
+        return "", below
+    return ("", None) if below is not None else (beside, None)
+
+
+def _glued(reader: _PageReader, hit: _Hit) -> bool:
+    """The value after ``hit`` runs with no separator into a short label (类型, 地址) that
+    may be the tail of a longer one no vocabulary holds (经济类型)."""
+    if reader.is_cell_row(hit.line):
+        return False
+    text = reader.texts[hit.line]
+    nxt = min((h for h in reader.labels_on(hit.line) if h.start >= hit.end), key=lambda h: h.start, default=None)
+    return (nxt is not None and nxt.start > hit.end and text[nxt.start - 1] not in _SEP
+            and nxt.end - nxt.start < inline_min_chars())
+
+
+def _column_value(reader: _PageReader, hit: _Hit) -> int | None:
+    """A Word form's header row: labels in one row, their values in the row under it, cell
+    for cell. The row under must hold no label and the same number of cells (a row of
+    another shape is another part of the form)."""
+    nxt = hit.line + 1
+    if nxt >= len(reader.texts) or not reader.is_cell_row(nxt) or reader.labels_on(nxt):
+        return None
+    if reader.texts[hit.line].count("|") != reader.texts[nxt].count("|"):
+        return None
+    return nxt
+
+
+def _cell(text: str, column: int) -> str:
+    cells = text.split("|")
+    return cells[column] if column < len(cells) else ""
 
 
 def _line_head(reader: _PageReader, li: int) -> str | None:
@@ -250,66 +334,158 @@ def _line_head(reader: _PageReader, li: int) -> str | None:
 
 
 def _row_mate(reader: _PageReader, li: int) -> int | None:
-    """A neighbouring line without labels on the same printed row as line ``li``, to its
-    right (vertical overlap of at least half the lower line's height); None without one."""
+    """The nearest line to the right of line ``li`` on the same printed row, when it starts
+    with a value (its text up to its first label); None when there is none or the nearest
+    starts with a label: the value of ``li``'s label was lost, and the next value on the row
+    is that label's (a two-column licence: 名称 | value | 注册资本 | value as four boxes)."""
     box = reader.lines[li].bbox
     if not box:
         return None
-    best, best_x = None, None
-    for other in range(max(0, li - 2), min(len(reader.lines), li + 3)):
-        ob = reader.lines[other].bbox
-        if other == li or not ob or reader.labels_on(other):
-            continue
-        overlap = min(box[3], ob[3]) - max(box[1], ob[1])
-        if overlap < 0.5 * min(box[3] - box[1], ob[3] - ob[1]) or ob[0] < box[2] - 0.005:
-            continue
-        if best_x is None or ob[0] < best_x:
-            best, best_x = other, ob[0]
-    return best
+    beside = sorted((ln.bbox[0], other) for other, ln in enumerate(reader.lines)
+                    if other != li and ln.bbox and layout.same_row(box, ln.bbox)
+                    and layout.right_of(box, ln.bbox))
+    if not beside:
+        return None
+    nearest = beside[0][1]
+    return nearest if _line_head(reader, nearest) is not None else None
+
+
+def _waits_for_value(reader: _PageReader, li: int) -> bool:
+    """Line ``li`` ends with a label whose value is not on it."""
+    hits = reader.labels_on(li)
+    if not hits:
+        return False
+    last = max(hits, key=lambda h: h.end)
+    return not reader.texts[li][last.end:].strip(_SEP)
+
+
+def _beside_a_label(reader: _PageReader, li: int) -> bool:
+    """Line ``li`` is the value of a label printed left of it on the same row."""
+    box = reader.lines[li].bbox
+    if not box:
+        return False
+    return any(other != li and ln.bbox and layout.same_row(box, ln.bbox) and layout.right_of(ln.bbox, box)
+               and _waits_for_value(reader, other) for other, ln in enumerate(reader.lines))
+
+
+def _value_below(reader: _PageReader, hit: _Hit) -> int | None:
+    """The line printed under a label, in the label's column (a value below its label),
+    unless it is the value of a label beside it (two columns, values read a pixel above
+    their labels: the line after 名称 is 类型's value). With labels of both columns on one
+    row and values on the row under, the label's value is the line under it, not the next
+    in reading order (the right column's label)."""
+    li = hit.line
+    box = reader.lines[li].bbox
+    if not box:
+        return li + 1 if li + 1 < len(reader.lines) else None
+    text = reader.texts[li]
+    slack = layout.char_width(box, text)
+    left = layout.char_x(box, text, hit.start) - slack
+    right = layout.char_x(box, text, hit.end) + slack if text[hit.end:].strip(_SEP) else box[2] + slack
+    under = [(ln.bbox[1], other) for other, ln in enumerate(reader.lines)
+             if other != li and ln.bbox and layout.below(box, ln.bbox)
+             and ln.bbox[0] < right + 3 * slack and ln.bbox[2] > left]
+    if not under:
+        return None
+    nxt = min(under)[1]
+    return None if _beside_a_label(reader, nxt) else nxt
+
+
+def _continuation(reader: _PageReader, value_li: int, value_at: int, label_at: int, last: int) -> int | None:
+    """The line continuing a value that starts at character ``value_at`` of line ``value_li``
+    (its label at ``label_at`` of that line, or -1) and was last extended by line ``last``:
+    the line printed right under ``last`` that starts in the value's column: not left of its
+    label, and left of the value's end (a value alone on its line: where it starts). A line
+    starting further left or right is another column's (a licence's 经营范围 runs down beside
+    its 住所), whatever the reading order. Positions inside a line are estimated as if its
+    characters were evenly spaced; a gap between columns only puts the label further right
+    than estimated, so the left bound never rejects the value's own column."""
+    vbox, above = reader.lines[value_li].bbox, reader.lines[last].bbox
+    if not vbox or not above:
+        return last + 1 if last + 1 < len(reader.lines) else None
+    text = reader.texts[value_li]
+    slack = 2 * layout.char_width(vbox, text)
+    left = layout.char_x(vbox, text, label_at if label_at >= 0 else value_at) - slack
+    right = vbox[0] + slack if value_at == 0 else vbox[2] - slack
+    under = [(ln.bbox[1], li) for li, ln in enumerate(reader.lines)
+             if li != last and ln.bbox and layout.below(above, ln.bbox, max_gap_lines=1.0)
+             and left <= ln.bbox[0] <= right]
+    if not under:
+        return None
+    li = min(under)[1]
+    return None if _beside_a_label(reader, li) else li
 
 
 def _from_labels(reader: _PageReader, name: str, spec: dict, parse) -> list[tuple[str, list[int]]]:
     found = []
     for hit in (h for h in reader.labels if h.field == name):
-        rest = _after_label(reader, hit)
+        rest = lb.before_unknown_label(_after_label(reader, hit), spec.get("ends"), _glued(reader, hit))
         value = parse(rest) if rest.strip(_SEP) else None
         used = [hit.line]
-        nxt = hit.line + 1
+        value_at = (hit.line, hit.end)  # where the value starts: line, character
         # the next line holds the value only for a label standing as a label (at the start of
         # its line or after a separator), not for a word inside a sentence (调整乙方工作岗位。)
         before = reader.texts[hit.line][:hit.start]
         standalone = not before.strip() or before.rstrip()[-1] in _SEP + ")|"
-        if value is None and standalone and not rest.strip(_SEP):
-            # OCR returns a value printed to the right of its label as a line of its own,
-            # before or after the label's line depending on which sits a pixel higher
-            mate = _row_mate(reader, hit.line)
-            if mate is not None:
-                value = parse(reader.texts[mate])
-                if value is not None:
-                    used = [mate, hit.line] if mate < hit.line else [hit.line, mate]
-        if value is None and standalone and nxt < len(reader.texts):
-            head = _line_head(reader, nxt)
-            if head is not None:
-                value = parse(head)
-                used.append(nxt)
+        if value is None and standalone and reader.is_cell_row(hit.line):
+            # a Word table: the value is in the label's column of the row under a header row
+            # of labels, never in whatever the next line holds
+            below = _cell_reading(reader, hit)[1]
+            if below is not None:
+                cell = _cell(reader.texts[below], reader.texts[hit.line].count("|", 0, hit.start))
+                value = parse(cell) if cell.strip(_SEP) else None
+                used, value_at = [hit.line, below], (below, 0)
+        elif value is None and standalone:
+            if not rest.strip(_SEP):
+                # OCR returns a value printed to the right of its label as a line of its own,
+                # before or after the label's line depending on which sits a pixel higher
+                mate = _row_mate(reader, hit.line)
+                if mate is not None:
+                    value = parse(_line_head(reader, mate))
+                    if value is not None:
+                        used = [mate, hit.line] if mate < hit.line else [hit.line, mate]
+                        value_at = (mate, 0)
+            nxt = _value_below(reader, hit) if value is None else None
+            if nxt is not None:
+                head = _line_head(reader, nxt)
+                if head is not None:
+                    value = parse(head)
+                    used.append(nxt)
+                    value_at = (nxt, 0)
         if value is None:
             continue
         if spec.get("kind") == "date_range":
             value = _complete_range(reader, value, used)
-        for extra in range(spec.get("multiline", 0)):
-            li = used[-1] + 1
-            if li >= len(reader.texts) or reader.labels_on(li) or any(c[1] == li for c in reader.codes):
-                break
-            # an address wraps onto short plain lines; a line with a colon is another field
-            if ":" in reader.texts[li]:
-                break
-            more = _text(reader.texts[li])
-            if not more or len(more) > 24:
-                break
-            value += more
-            used.append(li)
+        value = _more_lines(reader, spec, value, used, value_at, hit)
         found.append((value, used))
     return found
+
+
+def _more_lines(reader: _PageReader, spec: dict, value: str, used: list[int],
+                value_at: tuple[int, int], hit: _Hit) -> str:
+    """``multiline``: a value (an address, an authority) wrapped onto up to that many short
+    plain lines right under it, in its column; ``complete`` (regexes) says when it needs no
+    more. A date is never the rest of a text (the licence's issue date under the seal)."""
+    complete = [re.compile(nfkc(rx)) for rx in spec.get("complete", [])]
+    value_li, value_char = value_at
+    label_char = hit.start if value_li == hit.line else -1
+    last = value_li
+    for _ in range(spec.get("multiline", 0)):
+        if any(rx.search(value) for rx in complete):
+            break
+        li = _continuation(reader, value_li, value_char, label_char, last)
+        if li is None or li in used or reader.labels_on(li) or any(c[1] == li for c in reader.codes):
+            break
+        # an address wraps onto short plain lines; a line with a colon is another field
+        if ":" in reader.texts[li] or nz.parse_date(reader.texts[li]):
+            break
+        more = _text(reader.texts[li])
+        if not more or len(more) > 24:
+            break
+        value += more
+        used.append(li)
+        last = li
+    return value
 
 
 def _from_patterns(reader: _PageReader, spec: dict, parse) -> list[tuple[str, list[int]]]:
@@ -413,8 +589,9 @@ def _prints(rule: dict, target: str, reader: _PageReader, result: dict) -> bool:
     return not conditions or any(conditions)
 
 
-def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
-    """All fields of one page of a document of ``doc_type``."""
+def extract_page(page: Page, doc_type: str, table: TableState | None = None) -> dict[str, list[FieldValue]]:
+    """All fields of one page of a document of ``doc_type``; ``table`` carries the member
+    table's open header from the document's previous page, and on to the next."""
     spec_all = field_spec(doc_type)
     reader = _PageReader(page, doc_type)
     result: dict[str, list[FieldValue]] = {}
@@ -457,7 +634,7 @@ def extract_page(page: Page, doc_type: str) -> dict[str, list[FieldValue]]:
             result[target] = [FieldValue(value, prov)]
 
     if spec_all.get("table"):
-        rows = _read_table(reader, spec_all["table"])
+        rows = _read_table(reader, spec_all["table"], table if table is not None else TableState())
         if rows:
             result["__rows__"] = rows  # type: ignore[assignment]
     return result
@@ -518,12 +695,24 @@ def _free_row(text: str) -> dict[str, str]:
     return row
 
 
-def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
+def _starts_with_label(reader: _PageReader, li: int) -> bool:
+    first = len(reader.texts[li]) - len(reader.texts[li].lstrip(_SEP))
+    return any(h.start == first for h in reader.labels_on(li))
+
+
+@dataclass
+class TableState:
+    """The member table's header still open at the end of a page: a table running onto the
+    next page (a scan's second sheet) goes on under the same columns without repeating it."""
+    header: list[str | None] | None = None
+    free_header: bool = False
+
+
+def _read_table(reader: _PageReader, spec: dict, state: TableState) -> list[dict[str, FieldValue]]:
     columns = spec["columns"]
     end = [nfkc(c) for c in spec.get("end_cues", [])]
     rows: list[dict[str, FieldValue]] = []
-    header: list[str | None] | None = None
-    free_header = False
+    header, free_header = state.header, state.free_header
     for li, text in enumerate(reader.texts):
         if any(c in text for c in end):
             header, free_header = None, False
@@ -540,6 +729,11 @@ def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
             if hits >= spec.get("min_columns", 3):
                 free_header = True
                 continue
+        if _starts_with_label(reader, li):
+            # the form goes on after its member table (联系人 | 李小红 | 联系电话 | …): a row
+            # opening with a label is a field of the form, never a member
+            header, free_header = None, False
+            continue
         values: dict[str, str] = {}
         if header is not None and "|" in text:
             cells = _cells(text)
@@ -553,6 +747,7 @@ def _read_table(reader: _PageReader, spec: dict) -> list[dict[str, FieldValue]]:
             values = _free_row(text)
         if values.get("name") or values.get("id_number"):
             rows.append({k: FieldValue(v, reader.prov([li], v)) for k, v in values.items()})
+    state.header, state.free_header = header, free_header
     return rows
 
 
@@ -597,8 +792,9 @@ def extract_fields(doc: Document, pages: list[Page]) -> Document:
     """Fill ``doc.fields`` (and ``doc.rows`` for the form) from the document's pages."""
     mine = [p for p in pages if p.file == doc.file and p.page in doc.pages and not p.error]
     mine.sort(key=lambda p: doc.pages.index(p.page))
+    table = TableState()
     for page in mine:
-        page_fields = extract_page(page, doc.type)
+        page_fields = extract_page(page, doc.type, table)
         if page.text_source == "text_layer" and page.ocr_lines:
             _prefer_what_the_image_shows(page, doc.type, page_fields)
         doc.rows.extend(page_fields.pop("__rows__", []))  # type: ignore[arg-type]

@@ -8,6 +8,10 @@ which makes label phrases and ``char_span`` alignment exact). Two components:
   ``data/fields/<doc_type>.yaml`` (entity label = the field name, prefixed ``L:``);
 - ``code_spans``: regex hits for code-like numbers (``data/codes.yaml``) added as entities
   through ``doc.char_span`` (ID numbers, USCCs, certificate and account numbers).
+
+``label_vocabulary`` is every document type's labels together (plus ``data/labels.yaml``):
+``fields.py`` ends a value at any of them, since a document may print a label no pipeline
+of its own type knows (a form's 成立时间, a licence's 组成形式).
 """
 from __future__ import annotations
 
@@ -75,3 +79,46 @@ def get_nlp(doc_type: str) -> Language:
         nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"}).add_patterns(patterns)
     nlp.add_pipe("code_spans")
     return nlp
+
+
+def _spec_labels(spec: dict) -> set[str]:
+    labels = set(spec.get("stop_labels", []))
+    for field in (spec.get("fields") or {}).values():
+        labels.update(field.get("labels", []))
+    return labels
+
+
+@lru_cache(maxsize=None)
+def label_vocabulary() -> frozenset[str]:
+    """Every label any document prints, in matching form: all labels and stop labels of
+    ``data/fields/*.yaml`` and the extra ones of ``data/labels.yaml``."""
+    labels = set(load_yaml("labels.yaml").get("extra", []))
+    for path in sorted((DATA / "fields").glob("*.yaml")):
+        labels |= _spec_labels(load_yaml(f"fields/{path.name}"))
+    return frozenset(x for x in (nfkc(label) for label in labels) if x)
+
+
+@lru_cache(maxsize=None)
+def foreign_labels(doc_type: str) -> re.Pattern | None:
+    """The labels of other document types, longest first (the ruler already finds this
+    document type's own): they end a value but never start one."""
+    own = {nfkc(label) for label in _spec_labels(field_spec(doc_type))}
+    others = sorted(label_vocabulary() - own, key=lambda s: (-len(s), s))
+    return re.compile("|".join(re.escape(x) for x in others)) if others else None
+
+
+def inline_min_chars() -> int:
+    return int(load_yaml("labels.yaml").get("inline_min_chars", 4))
+
+
+@lru_cache(maxsize=None)
+def spaced_labels() -> re.Pattern | None:
+    """Two-character labels printed letter-spaced, whose gap OCR filled with a punctuation
+    mark, followed by their own colon (住:所:, 名,称:) anywhere in a line, as a two-column
+    licence's right-hand label stands mid-line; ``normalize.match_text`` repairs them at a
+    line's start only."""
+    pairs = sorted(x for x in label_vocabulary() if len(x) == 2 and all("\u4e00" <= c <= "\u9fff" for c in x))
+    if not pairs:
+        return None
+    alt = "|".join(f"{re.escape(a)}[:;,.·、]{re.escape(b)}" for a, b in pairs)
+    return re.compile(f"(?:{alt})(?=\\s*:)")

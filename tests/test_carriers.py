@@ -208,3 +208,88 @@ def test_doc_converted_with_libreoffice(tmp_path):
     assert r.error_code is None and r.kind == "doc" and r.meta["converted_by"] == "libreoffice"
     assert f"张三 | {b.ID_NUMBER} | 技师" in [ln.text for ln in r.pages[0].lines]
     assert len(r.pages) == 2 and r.pages[1].needs_ocr
+
+
+# --- Word forms as bureaus lay them out (policy/DOCUMENTS.md, Annex 1) ---------------------
+
+def _annex_form(path: Path, merge_name: bool, header_rows: bool) -> Path:
+    """An Annex 1 form built with python-docx: unit fields either as label | value pairs
+    (the name's value merged over two grid columns) or as a header row of labels over a row
+    of values; a member table whose 职业 cell is merged down two rows, continued in a second
+    table after a note; then more label rows. One cell sits inside a content control."""
+    import copy
+
+    import docx
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_paragraph("佛山市高明区技师工作站设立申请表")
+    if header_rows:
+        t = d.add_table(rows=4, cols=3)
+        for i, row in enumerate([["申请单位名称", "统一社会信用代码", "单位性质"],
+                                 ["佛山市高明区恒达五金制品有限公司", "91440608MA4UH3JN6U", "民营企业"],
+                                 ["单位地址", "联系电话", "联系人"],
+                                 ["佛山市高明区明城镇明二路3号", "0757-88812345", "李小红"]]):
+            for j, v in enumerate(row):
+                t.cell(i, j).text = v
+    else:
+        t = d.add_table(rows=3, cols=5)
+        for i, row in enumerate([["申请单位名称", "佛山市高明区恒达五金制品有限公司", "", "单位性质", "民营企业"],
+                                 ["统一社会信用代码", "91440608MA4UH3JN6U", "", "联系电话", "0757-88812345"],
+                                 ["单位地址", "佛山市高明区明城镇明二路3号", "", "联系人", "李小红"]]):
+            for j, v in enumerate(row):
+                t.cell(i, j).text = v
+        if merge_name:
+            for i in range(3):
+                t.cell(i, 1).merge(t.cell(i, 2))
+    members = d.add_table(rows=3, cols=7)
+    for i, row in enumerate([["序号", "姓名", "性别", "出生年月", "职业(工种)", "等级", "身份证号"],
+                             ["1", "张伟明", "男", "1985.03", "数控车工", "技师", "440608198503121237"],
+                             ["2", "李秀英", "女", "1976.08", "", "高级技师", "440608197608150023"]]):
+        for j, v in enumerate(row):
+            members.cell(i, j).text = v
+    members.cell(1, 4).merge(members.cell(2, 4))  # one occupation for both rows
+    d.add_paragraph("(续上表)")
+    more = d.add_table(rows=1, cols=7)
+    for j, v in enumerate(["3", "陈国强", "男", "1980.01", "数控铣工", "技师", "440684198001011237"]):
+        more.cell(0, j).text = v
+    # the name cell of the continued table wrapped in a content control
+    tc = more.rows[0].cells[1]._tc
+    sdt = tc.makeelement(qn("w:sdt"), {})
+    content = sdt.makeelement(qn("w:sdtContent"), {})
+    sdt.append(content)
+    tc.addprevious(sdt)
+    content.append(copy.deepcopy(tc))
+    tc.getparent().remove(tc)
+    tail = d.add_table(rows=1, cols=2)
+    tail.cell(0, 0).text, tail.cell(0, 1).text = "技师工作站负责人", "张伟明"
+    d.add_paragraph("单位意见：同意申报")
+    d.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("merge_name, header_rows", [(True, False), (False, False), (False, True)])
+def test_docx_form_fields_end_at_their_cell_and_members_span_tables(tmp_path, merge_name, header_rows):
+    from extractors.fields import extract_fields
+    from extractors.records import Document
+
+    src = _annex_form(tmp_path / "form.docx", merge_name, header_rows)
+    r = read_file("form.docx", src, tmp_path / "work")
+    texts = [ln.text for ln in r.pages[0].lines]
+    # a merged cell keeps its grid columns: its text once, then empty cells
+    widths = {t.count("|") for t in texts if t.startswith(("1 |", "2 |", "3 |", "序号"))}
+    assert widths == {6}
+    assert "2 | 李秀英 | 女 | 1976.08 | | 高级技师 | 440608197608150023" in texts
+    doc = extract_fields(Document("form.docx", [1], "application_form"), r.pages[:1])
+    got = {k: [v.value for v in vs] for k, vs in doc.fields.items()}
+    assert got["name"] == ["佛山市高明区恒达五金制品有限公司"]
+    assert got["uscc"] == ["91440608MA4UH3JN6U"]
+    assert got["unit_type"] == ["民营企业"]
+    assert got["address"] == ["佛山市高明区明城镇明二路3号"]
+    assert got["phone"] == ["0757-88812345"]
+    assert got["contact"] == ["李小红"]
+    assert got["station_leader"] == ["张伟明"]
+    rows = [{k: v.value for k, v in row.items()} for row in doc.rows]
+    assert [row["name"] for row in rows] == ["张伟明", "李秀英", "陈国强"]
+    assert rows[0]["occupation"] == "数控车工" and "occupation" not in rows[1]
+    assert rows[2]["id_number"] == "440684198001011237"

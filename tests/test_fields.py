@@ -158,3 +158,18 @@ def test_an_image_id_number_failing_its_check_digit_does_not_replace_the_layers(
     page = _layer_page("Y811332440652319917401", "Y811332440652319917401", image_id="440624197108151234")
     got = _cert_fields(page)
     assert got["id_number"].value == "44062419710815179X"
+
+
+@pytest.mark.parametrize("text, label, expected", [
+    ("佛山市高明区锦华纺织印染有限公司注册资本人民币伍佰万元", "注册资本", True),  # long: no gap needed
+    ("联系人 | 李小红 | 地址 | 荷城", "地址", True),  # a cell of its own
+    ("姓名:陈秀珍民族:汉", "民族", True),  # with its colon
+    ("佛山市高明区荷城街道民族路8号", "民族", False),  # part of the address
+    ("佛山市高明区名称标识设计有限公司", "名称", False),
+    ("法定代表人(单位负责人)何国平", "单位负责人", False),  # a remark on the label before it
+])
+def test_a_label_of_another_document_stands_as_a_label(text, label, expected):
+    from extractors.labels import stands_as_label
+
+    start = text.index(label)
+    assert stands_as_label(text, start, start + len(label), 4) is expected

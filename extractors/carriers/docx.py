@@ -35,17 +35,45 @@ def _cell_text(tc_el) -> str:
     return " ".join(x.strip() for x in parts if x.strip())
 
 
+def _unwrapped(el, tag: str):
+    """Children ``tag`` of ``el``, also those a content control (w:sdt) wraps."""
+    for child in el.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _unwrapped(content, tag)
+
+
+def _grid_cells(tc_el) -> list[str]:
+    """A cell's text in each grid column it covers. A cell merged across n columns
+    (w:gridSpan) gives its text once and n-1 empty cells, so each row has as many cells as
+    the grid and a value row pairs with its header row column by column; a cell continuing
+    a vertical merge (w:vMerge without "restart") gives empty cells, whatever a writer
+    copied into it, so the merged value is read once, in its first row."""
+    pr = tc_el.find(f"{_W}tcPr")
+    span, continued = 1, False
+    if pr is not None:
+        grid_span = pr.find(f"{_W}gridSpan")
+        if grid_span is not None:
+            try:
+                span = max(1, int(grid_span.get(f"{_W}val", "1")))
+            except ValueError:
+                span = 1
+        v_merge = pr.find(f"{_W}vMerge")
+        continued = v_merge is not None and v_merge.get(f"{_W}val", "continue") != "restart"
+    return ["" if continued else _cell_text(tc_el)] + [""] * (span - 1)
+
+
 def _table_rows(tbl_el) -> list[str]:
     rows = []
-    for tr in tbl_el.iterchildren(f"{_W}tr"):
+    for tr in _unwrapped(tbl_el, f"{_W}tr"):
         cells: list[str] = []
-        for tc in tr.iterchildren(f"{_W}tc"):
-            text = _cell_text(tc)
-            # A vertically merged continuation cell repeats nothing in XML: keep it
-            # empty so columns stay aligned with the header row.
-            cells.append(text)
+        for tc in _unwrapped(tr, f"{_W}tc"):
+            cells.extend(_grid_cells(tc))
         if any(cells):
-            rows.append(CELL_SEP.join(c for c in cells))
+            rows.append(CELL_SEP.join(cells))
     return rows
 
 
