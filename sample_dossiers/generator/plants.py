@@ -331,13 +331,20 @@ def d06(d: Dossier, ctx):
     d.plants.append(f"ART4.1 不通过：{b.name} 仅为高级工，{c.name} 的证书等级存疑，合格技师少于 3 名")
     ctx["reused_from"] = (d.did, a)
     ctx["reused_style"] = st
-    ctx["reused_cond"] = light(random.Random(a.photo_seed))
     write_form(d, "申请表.docx")
     write_report(d, "申请报告.pdf")
     d.writer.scan_pdf("单位证照.pdf", [(business_licence_page(d.unit, st, rng), light(rng)),
                                        (bank_page(d.unit, st, rng, "licence"), light(rng))])
     for m in d.members:
-        d.writer.scan_pdf(f"成员/{m.name}.pdf", member_docs(d, m, light))
+        pages = member_docs(d, m, light)
+        images = None
+        if m is a:
+            # the scan D07 reuses: rendered from a seed of its own, so that D07 can redraw the
+            # very same scan (noise, skew, seal) with only the holder's text changed
+            from .carriers import render_scan
+            ctx["reused_cond"], ctx["reused_seal"] = pages[0][1], d.unit.name
+            images = {0: render_scan(pages[0][0], pages[0][1], d.unit.name, random.Random(7))}
+        d.writer.scan_pdf(f"成员/{m.name}.pdf", pages, images=images)
     ctx["reused_rel"] = f"成员/{a.name}.pdf"
     d.writer.scan_pdf("业绩.pdf", [(achievement_page(d.unit, a, st, rng), light(rng))])
 
@@ -365,7 +372,6 @@ def d07(d: Dossier, ctx, partners: dict):
         fake.name, fake.id_number, fake.sex, fake.birth = w.name, w.id_number, w.sex, w.birth
         w.address, w.photo_seed, w.ethnic, w.id_issuer, w.id_valid = a.address, a.photo_seed, a.ethnic, a.id_issuer, a.id_valid
         reused = w
-        ctx["reused_seal"] = d.unit.name
         d.flag("REUSED_IMAGE", w.name, f"{w.name} 的身份证复印件是 {pdid} 成员 {a.name} 身份证扫描件换名重裁剪压缩所得")
         partners[pdid].flag("REUSED_IMAGE", a.name, f"REUSED_IMAGE：{a.name} 的身份证扫描件被 {d.did} 换名冒用为 {w.name}")
     tl = members[0]
@@ -397,8 +403,9 @@ def d07(d: Dossier, ctx, partners: dict):
 
 
 def reused_card_image(ctx, d: Dossier, w: Person) -> Image.Image:
-    """D06's card scan under W's name: same card position, photo, address and noise, new
-    name / number, then re-cropped and re-compressed as a re-used scan is."""
+    """D06's card scan under W's name: the same scan (card position, photo, address, noise,
+    skew and D06's seal, drawn from the same seed) with the holder's name, sex, birth date
+    and number retyped, then re-cropped and re-compressed as a re-used scan is."""
     from .carriers import render_scan
     lay = id_card_page(w, ctx["reused_style"], random.Random(w.photo_seed))
     img = render_scan(lay, ctx["reused_cond"], ctx["reused_seal"], random.Random(7))
