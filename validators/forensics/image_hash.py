@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -68,16 +68,35 @@ class PageFingerprint:
     # pictorial blocks (a portrait, a pasted picture): (box in WORK_WIDTH pixels, REGION_SIZE crop)
     regions: list = field(repr=False, default_factory=list)
     digest: str = ""  # of the working image: names the fingerprint in the page memo
+    # the page image it was made from, for a look at full resolution (not part of the memo:
+    # the same bytes elsewhere are the same fingerprint)
+    path: str = field(default="", compare=False)
 
     def memo_key(self) -> str:
         return f"{self.digest}:{self.crop_resistant is not None}:{len(self.regions)}"
 
 
-@page_memo
 def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
     """Hashes and ORB features of a page image; None if it cannot be read.
 
-    `crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
+    `crop_resistant` adds imagehash's segment-wise hash (see _fingerprint)."""
+    return _located(_fingerprint(image_path, crop_resistant, regions), image_path)
+
+
+def _fingerprint_uncached(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
+    return _located(_fingerprint.uncached(image_path, crop_resistant, regions), image_path)
+
+
+fingerprint.uncached = _fingerprint_uncached  # type: ignore[attr-defined]
+
+
+def _located(fp: PageFingerprint | None, image_path: str) -> PageFingerprint | None:
+    return None if fp is None else replace(fp, path=str(image_path))
+
+
+@page_memo
+def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
+    """`crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
     still pairs a copy cropped 10-15 % (phash distance 18-26, beyond PHASH_CANDIDATE)."""
     try:
         rgb = load_rgb_array(image_path)
@@ -257,11 +276,11 @@ NOISE_BLOCK = 64
 NOISE_BLOCKS_MAX = 16
 NOISE_BLOCKS_MIN = 4
 NOISE_FLOOR_MIN = 0.5  # residual std (grey levels) below which a page carries no texture to compare
-NOISE_SAME = 0.25  # median peak response of one scan
-NOISE_INDEPENDENT = 0.1  # at or below: two sheets
+NOISE_SAME = 0.3  # median peak response at or above: one scan
+NOISE_INDEPENDENT = 0.15  # at or below: two sheets; between, inconclusive
 MARK_CONTRAST = 10  # grey levels below the local paper level: print, not paper
 INK_DIFFERENCE = 0.35  # of the page's print contrast, beyond a pixel's misfit
-INK_DIFFERENCE_AREA = 12  # pixels of one differing mark at the working width
+INK_DIFFERENCE_AREA = 5  # working-width pixels of differing marks close together: a changed word
 AGREE_MIN = 0.5  # of the content tiles, coarse: below, not one layout (no texture test)
 
 
@@ -270,19 +289,14 @@ class _Surface:
     """What the same-scan tests read from one page at the working width."""
     residual: np.ndarray  # high-pass: the scan's texture
     marks: np.ndarray  # bool: printed, written or stamped (with a margin for JPEG ringing)
-    darkness: np.ndarray  # below the local paper level, as a fraction of the page's print contrast
 
 
-def _surface(g: np.ndarray, darkness: bool = True) -> _Surface:
+def _surface(g: np.ndarray) -> _Surface:
     g = g.astype(np.float32)
     smooth = cv2.GaussianBlur(g, (0, 0), 1.5)
     paper = cv2.dilate(smooth, np.ones((15, 15), np.uint8))  # the lightest around: the paper
-    below = paper - smooth
-    marks = cv2.dilate((below > MARK_CONTRAST).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    if not darkness:
-        return _Surface(g - smooth, marks, below)
-    contrast = max(float(np.percentile(below[::3, ::3], 99.5)), 20.0)
-    return _Surface(g - smooth, marks, below / contrast)
+    marks = cv2.dilate(((paper - smooth) > MARK_CONTRAST).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    return _Surface(g - smooth, marks)
 
 
 def _block_std(r: np.ndarray, m: np.ndarray) -> float:
@@ -372,7 +386,7 @@ def _noise_agreement(a: PageFingerprint, b: PageFingerprint, M: np.ndarray) -> d
         Mi = M.copy()
         Mi[:, 2] -= (x - mg, y - mg)
         crop = cv2.warpAffine(b.gray, Mi, (size, size), flags=cv2.INTER_LINEAR, borderValue=255)
-        sb = _surface(crop, darkness=False)
+        sb = _surface(crop)
         quiet = ~ref.surface.marks[y:y + n, x:x + n] & ~sb.marks[mg:-mg, mg:-mg]
         if quiet.mean() < 0.6:
             continue
@@ -395,20 +409,73 @@ def _noise_agreement(a: PageFingerprint, b: PageFingerprint, M: np.ndarray) -> d
     return out
 
 
-def _ink_difference(sa: _Surface, sb: _Surface, valid: np.ndarray) -> tuple[int, tuple | None]:
+def _ink_difference(a_gray: np.ndarray, gb: np.ndarray, valid: np.ndarray) -> tuple[int, tuple | None]:
     """(area in pixels, box as page fractions) of the largest mark one page has and the
-    other lacks within a pixel, at the working width."""
+    other lacks within a pixel, at the working width. Thin strokes (a name filled in by
+    hand over an ornament) are kept: the blur is lighter than the tiles'."""
     h, w = valid.shape
+    da, db = _darkness(a_gray), _darkness(gb)
     k = np.ones((3, 3), np.uint8)
-    diff = np.maximum(sa.darkness - cv2.dilate(sb.darkness, k), sb.darkness - cv2.dilate(sa.darkness, k))
+    diff = np.maximum(da - cv2.dilate(db, k), db - cv2.dilate(da, k))
     mask = ((diff > INK_DIFFERENCE) & valid).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
+    # A changed word broken up by an ornament is many small pieces: pieces within a few
+    # pixels of each other count as one difference.
+    near = max(3, w // 100)
+    groups = cv2.dilate(mask, np.ones((near, near), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(groups, 8)
     if n <= 1:
         return 0, None
-    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    x, y, bw, bh, area = (int(v) for v in stats[i])
-    return area, (round(x / w, 3), round(y / h, 3), round((x + bw) / w, 3), round((y + bh) / h, 3))
+    area = np.bincount(labels.ravel(), weights=mask.ravel().astype(np.float64), minlength=n)
+    i = 1 + int(np.argmax(area[1:]))
+    x, y, bw, bh, _ = (int(v) for v in stats[i])
+    return int(area[i]), (round(x / w, 3), round(y / h, 3), round((x + bw) / w, 3), round((y + bh) / h, 3))
+
+
+FINE_WIDTH_MAX = 2 * WORK_WIDTH
+
+
+def _fine_difference(a: PageFingerprint, b: PageFingerprint, M: np.ndarray) -> tuple[int, tuple | None] | None:
+    """_ink_difference at the pages' own resolution (up to FINE_WIDTH_MAX), in working-width
+    pixels; None when the files cannot be read or are no finer than the working width. A name
+    filled in over a dense ornament can all but vanish at the working width."""
+    if not a.path or not b.path:
+        return None
+    try:
+        ra, rb = load_rgb_array(a.path), load_rgb_array(b.path)
+    except (OSError, ValueError):
+        return None
+    width = min(FINE_WIDTH_MAX, ra.shape[1], rb.shape[1])
+    f = width / WORK_WIDTH
+    if f < 1.25:
+        return None
+    ga = cv2.resize(cv2.cvtColor(ra, cv2.COLOR_RGB2GRAY), (width, int(round(a.gray.shape[0] * f))), interpolation=cv2.INTER_AREA)
+    gb = cv2.resize(cv2.cvtColor(rb, cv2.COLOR_RGB2GRAY), (width, int(round(b.gray.shape[0] * f))), interpolation=cv2.INTER_AREA)
+    # the working-width map, enlarged by f (pixel centres: p_fine = f * p + (f - 1) / 2)
+    Mf = M.copy()
+    c = (f - 1) / 2
+    Mf[:, 2] = M[:, 2] * f + c * (1 - M[:, :2].sum(axis=1))
+    h, w = ga.shape
+    warped = cv2.warpAffine(gb, Mf, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    valid = cv2.warpAffine(np.ones_like(gb), Mf, (w, h), borderValue=0)
+    valid = cv2.erode(valid, np.ones((int(15 * f), int(15 * f)), np.uint8)) > 0
+    # the feature fit is good to a pixel or so at the working width, which at this resolution
+    # would let a stroke hide behind its neighbour: the remaining shift is measured and removed
+    win = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    (dx, dy), _ = cv2.phaseCorrelate(ga.astype(np.float32), warped.astype(np.float32), win)
+    if abs(dx) < 3 and abs(dy) < 3:
+        Mf[:, 2] -= (dx, dy)
+        warped = cv2.warpAffine(gb, Mf, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    area, box = _ink_difference(ga, warped, valid)
+    return int(round(area / (f * f))), box
+
+
+def _darkness(g: np.ndarray) -> np.ndarray:
+    """How far below the local paper level each pixel is, as a fraction of the page's
+    print contrast."""
+    s = cv2.GaussianBlur(g.astype(np.float32), (0, 0), 0.7)
+    below = cv2.dilate(s, np.ones((15, 15), np.uint8)) - s
+    return below / max(float(np.percentile(below[::3, ::3], 99.5)), 20.0)
 
 
 def _differing_tiles(corr: np.ndarray, shape: tuple[int, int], factor: int) -> list:
@@ -479,7 +546,9 @@ def _aligned_agreement(a: PageFingerprint, b: PageFingerprint) -> dict[str, Any]
             out.pop("measured_at")
             if out["min_tile_correlation"] >= TILE_CORRELATION_MIN:
                 gb, valid = _warp_full(a, b, M)
-                area, box = _ink_difference(_reference_surface(a).surface, _surface(gb), valid)
+                area, box = _ink_difference(a.gray, gb, valid)
+                if area < INK_DIFFERENCE_AREA:
+                    area, box = _fine_difference(a, b, M) or (area, box)
                 out["largest_difference_px"] = area
                 if box:
                     out["largest_difference_at"] = box
