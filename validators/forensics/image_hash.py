@@ -18,9 +18,17 @@ same template filled in with different text. Measured on a PIL-drawn ID-card lay
 A copy cropped 10 % / 15 % (+JPEG q50) measured phash 18 / 26 but still matches by the
 crop-resistant hash (segment distance 16 / 5), which is computed for person documents.
 So the hashes only select candidates (phash ≤ 16 — tolerant of crops, accepting template
-look-alikes), and a candidate is confirmed only when the images, aligned by ORB features
-and a RANSAC affine fit, agree tile by tile: every 40x40 tile with content (at 800 px width,
-Gaussian σ 1.5) must correlate ≥ 0.85. Copies measured ≥ 0.96, changed text ≤ 0.52.
+look-alikes), and the images are aligned by ORB features and a RANSAC affine fit and
+compared tile by tile (40x40 tiles with content, at 800 px width, Gaussian σ 1.5).
+
+Agreeing tiles do not make one scan: certificates printed from one template for different
+people differ only in the holder's data, which can sit in tiles that are mostly decoration.
+A pair is one scan ("same_scan") when the texture of its blank paper — what the sheet and the
+scanner added, which a second printing does not share — agrees (see "one scan or two
+printings" below), or, on pages that carry no texture (drawn or exported), when no mark
+differs anywhere, looked for at the pages' own resolution. A pair whose content matches but
+whose texture says two scans, or cannot say, is "same_content" / "look_alike": for a
+reviewer, never proof.
 """
 from __future__ import annotations
 
@@ -478,12 +486,12 @@ def _darkness(g: np.ndarray) -> np.ndarray:
     return below / max(float(np.percentile(below[::3, ::3], 99.5)), 20.0)
 
 
-def _differing_tiles(corr: np.ndarray, shape: tuple[int, int], factor: int) -> list:
+def _differing_tiles(corr: np.ndarray, shape: tuple[int, int], factor: int, below: float) -> list:
     """Boxes (page fractions) of the tiles that disagree, merged into one box per row band:
     where a reviewer should compare the two pages."""
     h, w = shape
     tile = _TILE // factor
-    ys, xs = np.nonzero(np.nan_to_num(corr, nan=1.0) < 0.5)
+    ys, xs = np.nonzero(np.nan_to_num(corr, nan=1.0) < below)
     boxes = []
     for y, x in zip(ys, xs):
         cy, cx = tile // 2 + y * (tile // 2), tile // 2 + x * (tile // 2)
@@ -518,7 +526,7 @@ def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[s
     return info.get("verdict") == "same_scan", info
 
 
-# Only the alignment is memoised: the hash test above costs less than a lookup, and most
+# Only what follows the hash test is memoised: that test costs less than a lookup, and most
 # pairs of a large batch stop there (each would have left a file in the memo: 18 347 on the
 # 32-dossier batch, where 9 029 reached the alignment).
 @page_memo
@@ -537,7 +545,7 @@ def _aligned_agreement(a: PageFingerprint, b: PageFingerprint) -> dict[str, Any]
     if worst < COARSE_REJECT and agree < AGREE_MIN:
         return out  # not one layout: nothing more to measure
     out.update(_noise_agreement(a, b, M))
-    identical = False
+    identical, full = False, None
     if worst >= COARSE_REJECT:
         # the figure reported is the full-width one
         full = _tile_map(a, b, M, 1)
@@ -554,7 +562,12 @@ def _aligned_agreement(a: PageFingerprint, b: PageFingerprint) -> dict[str, Any]
                     out["largest_difference_at"] = box
                 identical = area < INK_DIFFERENCE_AREA
     if not identical:
-        out["differs_at"] = _differing_tiles(coarse, _reduced(a.gray, COARSE_FACTOR).shape, COARSE_FACTOR)
+        # where a reviewer should compare the two pages: the tiles that disagree most
+        if full is not None:
+            out["differs_at"] = ([out["largest_difference_at"]] if "largest_difference_at" in out else []) + \
+                _differing_tiles(full, a.gray.shape, 1, TILE_CORRELATION_MIN)
+        else:
+            out["differs_at"] = _differing_tiles(coarse, _reduced(a.gray, COARSE_FACTOR).shape, COARSE_FACTOR, COARSE_REJECT)
     response = out.get("noise_response")
     if response is not None and response >= NOISE_SAME:
         out["verdict"] = "same_scan"
