@@ -278,8 +278,11 @@ def _reference_side(a: PageFingerprint, factor: int = 1) -> tuple:
 # residual is well above the page's blank-paper level (a faint printed guilloché or
 # microprint, which two printings share) are left out. A page with no texture at all (drawn,
 # or exported from a document) is judged on content alone: the pair is one image only if no
-# mark differs anywhere, looked for at the working width with a pixel of tolerance rather
-# than through tile correlations.
+# mark differs anywhere, looked for with a pixel of tolerance rather than through tile
+# correlations, at the working width and again at the pages' own resolution. A pair whose
+# content is the same throughout but whose textures are independent (or inconclusive) may be
+# one document scanned twice, or a template page without holder data printed twice: the
+# verdict says so and the flags leave it to a reviewer.
 NOISE_BLOCK = 64
 NOISE_BLOCKS_MAX = 16
 NOISE_BLOCKS_MIN = 4
@@ -515,7 +518,8 @@ def _differing_tiles(corr: np.ndarray, shape: tuple[int, int], factor: int, belo
     boxes = []
     for y, x in zip(ys, xs):
         cy, cx = tile // 2 + y * (tile // 2), tile // 2 + x * (tile // 2)
-        boxes.append((max(0, cx - tile // 2) / w, max(0, cy - tile // 2) / h, min(w, cx + tile // 2) / w, min(h, cy + tile // 2) / h))
+        half = tile // 2
+        boxes.append((max(0, cx - half) / w, max(0, cy - half) / h, min(w, cx + half) / w, min(h, cy + half) / h))
     boxes.sort(key=lambda b: (b[1], b[0]))
     merged: list[list[float]] = []
     for b in boxes:
