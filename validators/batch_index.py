@@ -59,6 +59,9 @@ class IdCardText:
     person: str | None
     address: str
     validity: str
+    # every line of the page read exactly (a text layer or a Word file), not by OCR: two
+    # such pages agreeing are two documents' own words, not one engine's reading
+    exact: bool = False
 
 
 _LABELS = ("公民身份号码", "姓名", "性别", "出生", "民族", "签发机关", "有效期限", "与原件")
@@ -207,7 +210,8 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
                     found = set(_ID_IN_TEXT.findall(page.text))
                     if (page.file, page.page) not in persons and len(found) == 1:
                         person = ric.compact(found.pop())
-                    idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got))
+                    exact = bool(page.lines) and all(ln.engine in ("text_layer", "docx") for ln in page.lines)
+                    idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got, exact=exact))
             if dtype in ("application_form", "application_report", "other") or not page.image_path:
                 continue  # free text documents are the unit's own and legitimately similar
             person_doc = use_crh and dtype in PERSON_DOCUMENTS

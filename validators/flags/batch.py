@@ -57,6 +57,46 @@ def duplicate_account_flags(record: DossierRecord, index: BatchIndex) -> list[Fl
                       record.bank_account.provenance.get("account_number", [])[:1], proof=["cross_dossier"])]
 
 
+# What the pixel route's verdict on a page pair (image_hash.near_duplicate) may say. Only
+# one scan is proof; a pair whose content matches but whose scan texture does not (or cannot
+# be told) is for a reviewer to compare, and only where the page is a person's own document
+# (a unit's contract clauses or a template's unfilled page match by design).
+_PERSON_DOCUMENTS = ("id_card", "qualification_certificate")
+
+
+def pixel_route_flag(verdict: str | None, doc_type: str) -> tuple[str, list[str]] | None:
+    """(severity, proof) of a REUSED_IMAGE flag for a page pair's verdict, or None."""
+    if verdict == "same_scan":
+        return "high", ["same_scan"]
+    if verdict == "look_alike" or (verdict == "same_content" and doc_type in _PERSON_DOCUMENTS):
+        return "medium", ["look_alike"]
+    return None
+
+
+def _where_on_page(box) -> str:
+    x0, y0, x1, y1 = box
+    return f"横向{x0:.0%}–{x1:.0%}、纵向{y0:.0%}–{y1:.0%}处"
+
+
+def _pixel_detail(a, where_b: str, info: dict, severity: str) -> str:
+    head = f"第十五条第（一）项：{a.file}第{a.page}页的图像与{where_b}"
+    figures = f"感知哈希距离{info['phash_distance']}，对齐后最低分块相关系数{info.get('min_tile_correlation')}"
+    if severity == "high":
+        if info.get("noise_response") is not None:
+            proof = (f"为同一次扫描：两页空白处的纸张纹理和扫描噪声逐块吻合（相位相关峰值{info['noise_response']}，"
+                     f"{info.get('noise_blocks')}块；{figures}）")
+        else:
+            proof = f"逐像素一致，未发现任何不同的笔画或印章，页面也没有可区分两次打印的扫描纹理（{figures}）"
+        differs = info.get("differs_at") or []
+        changed = (f"；两页仅在{'、'.join(_where_on_page(b) for b in differs[:3])}不同，该处内容（如姓名、号码）可能被改动过"
+                   if differs else "")
+        return head + proof + changed + "，疑似同一扫描件被用于不同人员或不同单位"
+    texture = ("但两页的扫描纹理不同，可能是同一份材料分别扫描" if info.get("verdict") == "same_content"
+               else "扫描纹理无法判断是否同一次扫描")
+    return (head + f"内容一致（{figures}），{texture}，也可能是同一模板分别打印。"
+            "请对照两页的姓名、证件号码和日期，以及印章相对文字的位置是否分毫不差，并核对原件")
+
+
 def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
     cache = index.__dict__.setdefault("_pair_cache", {})
     flags = []
@@ -76,17 +116,20 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
                 # (alignment is not symmetric): the same batch gives the same figures.
                 first, second = (a, b) if key[0] == (a.dossier_id, a.file, a.page) else (b, a)
                 cache[key] = image_hash.near_duplicate(first.fp, second.fp)
-            dup, info = cache[key]
-            if not dup:
+            _, info = cache[key]
+            judged = pixel_route_flag(info.get("verdict"), a.doc_type)
+            if judged is None:
                 continue
+            severity, proof = judged
             where_b = f"{'本申报材料' if same_dossier else '申报材料' + b.dossier_id}的{b.file}第{b.page}页"
-            detail = (f"第十五条第（一）项：{a.file}第{a.page}页的图像与{where_b}几乎相同"
-                      f"（感知哈希距离{info['phash_distance']}，对齐后最低分块相关系数{info.get('min_tile_correlation')}），"
-                      "疑似同一扫描件被用于不同人员或不同单位")
             ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text="", engine="image", doc_type=a.doc_type)]
-            flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev))
-    flags += _reused_id_card_flags(record, index, {(f.evidence[0].file, f.evidence[0].page) for f in flags})
-    flags += _reused_region_flags(record, index, {(f.evidence[0].file, f.evidence[0].page) for f in flags})
+            flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page),
+                                   _pixel_detail(a, where_b, info, severity), ev, severity=severity, proof=proof))
+    # a page already proven reused needs no weaker route; a look-alike may still be proven by one
+    proven = {(f.evidence[0].file, f.evidence[0].page) for f in flags if f.severity == "high"}
+    flags += _reused_id_card_flags(record, index, proven)
+    proven |= {(f.evidence[0].file, f.evidence[0].page) for f in flags if f.severity == "high"}
+    flags += _reused_region_flags(record, index, proven)
     return flags
 
 
@@ -140,7 +183,8 @@ def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) ->
         detail = (f"第十五条第（一）项：{a.file}第{a.page}页中的图片区域（如证件照）与{where_b}另一人材料中的图片几乎相同"
                   f"（对齐后残差{info['residual']}，灰度增益{info['gain']}），疑似同一图像被用于不同人员，请对照原件核实")
         ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text="", engine="image", doc_type=a.doc_type)]
-        flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev, severity="medium"))
+        flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev, severity="medium",
+                               proof=["single_forensic"]))
     return flags
 
 
@@ -190,6 +234,7 @@ def _reused_id_card_flags(record: DossierRecord, index: BatchIndex, done: set) -
                       f"有效期限（{a.validity}）完全相同，疑似同一身份证图像改换姓名、号码后重复使用")
             ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text=a.validity, engine="text",
                              doc_type="id_card")]
-            flags.append(make_flag("REUSED_IMAGE", subject, detail, ev))
+            proof = ["two_documents"] if a.exact and b.exact else ["single_ocr"]
+            flags.append(make_flag("REUSED_IMAGE", subject, detail, ev, proof=proof))
             break
     return flags

@@ -18,16 +18,24 @@ same template filled in with different text. Measured on a PIL-drawn ID-card lay
 A copy cropped 10 % / 15 % (+JPEG q50) measured phash 18 / 26 but still matches by the
 crop-resistant hash (segment distance 16 / 5), which is computed for person documents.
 So the hashes only select candidates (phash ≤ 16 — tolerant of crops, accepting template
-look-alikes), and a candidate is confirmed only when the images, aligned by ORB features
-and a RANSAC affine fit, agree tile by tile: every 40x40 tile with content (at 800 px width,
-Gaussian σ 1.5) must correlate ≥ 0.85. Copies measured ≥ 0.96, changed text ≤ 0.52.
+look-alikes), and the images are aligned by ORB features and a RANSAC affine fit and
+compared tile by tile (40x40 tiles with content, at 800 px width, Gaussian σ 1.5).
+
+Agreeing tiles do not make one scan: certificates printed from one template for different
+people differ only in the holder's data, which can sit in tiles that are mostly decoration.
+A pair is one scan ("same_scan") when the texture of its blank paper — what the sheet and the
+scanner added, which a second printing does not share — agrees (see "one scan or two
+printings" below), or, on pages that carry no texture (drawn or exported), when no mark
+differs anywhere, looked for at the pages' own resolution. A pair whose content matches but
+whose texture says two scans, or cannot say, is "same_content" / "look_alike": for a
+reviewer, never proof.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -68,16 +76,35 @@ class PageFingerprint:
     # pictorial blocks (a portrait, a pasted picture): (box in WORK_WIDTH pixels, REGION_SIZE crop)
     regions: list = field(repr=False, default_factory=list)
     digest: str = ""  # of the working image: names the fingerprint in the page memo
+    # the page image it was made from, for a look at full resolution (not part of the memo:
+    # the same bytes elsewhere are the same fingerprint)
+    path: str = field(default="", compare=False)
 
     def memo_key(self) -> str:
         return f"{self.digest}:{self.crop_resistant is not None}:{len(self.regions)}"
 
 
-@page_memo
 def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
     """Hashes and ORB features of a page image; None if it cannot be read.
 
-    `crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
+    `crop_resistant` adds imagehash's segment-wise hash (see _fingerprint)."""
+    return _located(_fingerprint(image_path, crop_resistant, regions), image_path)
+
+
+def _fingerprint_uncached(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
+    return _located(_fingerprint.uncached(image_path, crop_resistant, regions), image_path)
+
+
+fingerprint.uncached = _fingerprint_uncached  # type: ignore[attr-defined]
+
+
+def _located(fp: PageFingerprint | None, image_path: str) -> PageFingerprint | None:
+    return None if fp is None else replace(fp, path=str(image_path))
+
+
+@page_memo
+def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
+    """`crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
     still pairs a copy cropped 10-15 % (phash distance 18-26, beyond PHASH_CANDIDATE)."""
     try:
         rgb = load_rgb_array(image_path)
@@ -142,6 +169,15 @@ def _tile_agreement(a: PageFingerprint, b: PageFingerprint, coarse_reject: float
 def _worst_tile(a: PageFingerprint, b: PageFingerprint, M: np.ndarray, factor: int) -> float | None:
     """Lowest correlation over content tiles of b warped by M onto a, at 1/factor of the
     working width (tiles, grid and margins scaled with it)."""
+    corr = _tile_map(a, b, M, factor)
+    if corr is None:
+        return None
+    return float(np.nanmin(corr)) if np.isfinite(corr).any() else 1.0
+
+
+def _tile_map(a: PageFingerprint, b: PageFingerprint, M: np.ndarray, factor: int) -> np.ndarray | None:
+    """Correlation of each content tile of b warped by M onto a (NaN where neither page has
+    content), on a grid of half-tile steps; None if too few content tiles overlap."""
     A, grid, ma, maa = _reference_side(a, factor)
     h, w = A.shape
     gb = _reduced(b.gray, factor)
@@ -172,11 +208,11 @@ def _worst_tile(a: PageFingerprint, b: PageFingerprint, M: np.ndarray, factor: i
     floor = 144 if factor == 1 else 300
     content = (inside > 0) & ((va >= floor) | (vb >= floor))
     denom = np.sqrt(np.clip(va, 0, None) * np.clip(vb, 0, None))
-    corr = np.where(denom > 1e-3, cov / np.maximum(denom, 1e-3), 0.0)[content]
-    n = int(corr.size)
-    worst = float(corr.min()) if n else 1.0
+    corr = np.where(denom > 1e-3, cov / np.maximum(denom, 1e-3), 0.0)
     # Overlap too small to judge (e.g. a 10 % crop of a page) is not a match.
-    return worst if n >= 20 else None
+    if int(content.sum()) < 20:
+        return None
+    return np.where(content, corr, np.nan)
 
 
 def _reduced(gray: np.ndarray, factor: int) -> np.ndarray:
@@ -227,10 +263,282 @@ def _reference_side(a: PageFingerprint, factor: int = 1) -> tuple:
     return value
 
 
-def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[str, float]]:
-    """(is near-duplicate, measurements) for two fingerprints."""
+# ---------------------------------------------------------------- one scan or two printings
+# Pages printed from one template share everything but the holder's data, and the tiles that
+# hold it can be mostly decoration (a name in large type inside an ornamented frame), so no
+# threshold on tile correlation tells a reused scan from a second printing. What only one
+# scan shares is what the scanner added: paper fibre, sensor noise, JPEG block noise. That
+# texture is compared in blank paper only (away from any print, where two printings of one
+# template agree by design), block by block, by phase correlation of the high-pass residual:
+# a reused scan, re-saved, cropped, scaled, turned or retouched elsewhere, keeps a sharp peak;
+# two sheets' textures are independent and give none. Phase correlation finds the peak wherever
+# it is, so a residual misfit of the feature alignment (a pixel or two) does not hide it.
+# Rows and columns are centred first, so the fixed column pattern of a scanner's sensor,
+# which every page scanned on it shares, is not taken for a shared scan; blocks whose
+# residual is well above the page's blank-paper level (a faint printed guilloché or
+# microprint, which two printings share) are left out. A page with no texture at all (drawn,
+# or exported from a document) is judged on content alone: the pair is one image only if no
+# mark differs anywhere, looked for with a pixel of tolerance rather than through tile
+# correlations, at the working width and again at the pages' own resolution. A pair whose
+# content is the same throughout but whose textures are independent (or inconclusive) may be
+# one document scanned twice, or a template page without holder data printed twice: the
+# verdict says so and the flags leave it to a reviewer.
+NOISE_BLOCK = 64
+NOISE_BLOCKS_MAX = 16
+NOISE_BLOCKS_MIN = 4
+NOISE_FLOOR_MIN = 0.5  # residual std (grey levels) below which a page carries no texture to compare
+NOISE_SAME = 0.3  # median peak response at or above: one scan
+NOISE_INDEPENDENT = 0.15  # at or below: two sheets; between, inconclusive
+MARK_CONTRAST = 10  # grey levels below the local paper level: print, not paper
+INK_DIFFERENCE = 0.35  # of the page's print contrast, beyond a pixel's misfit
+INK_DIFFERENCE_AREA = 5  # working-width pixels of differing marks close together: a changed word
+AGREE_MIN = 0.5  # of the content tiles, coarse: below, not one layout (no texture test)
+
+
+@dataclass
+class _Surface:
+    """What the same-scan tests read from one page at the working width."""
+    residual: np.ndarray  # high-pass: the scan's texture
+    marks: np.ndarray  # bool: printed, written or stamped (with a margin for JPEG ringing)
+
+
+def _surface(g: np.ndarray) -> _Surface:
+    g = g.astype(np.float32)
+    smooth = cv2.GaussianBlur(g, (0, 0), 1.5)
+    paper = cv2.dilate(smooth, np.ones((15, 15), np.uint8))  # the lightest around: the paper
+    marks = cv2.dilate(((paper - smooth) > MARK_CONTRAST).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    return _Surface(g - smooth, marks)
+
+
+def _block_std(r: np.ndarray, m: np.ndarray) -> float:
+    v = r[m]
+    return float(v.std()) if v.size else 0.0
+
+
+@dataclass
+class _Reference:
+    """a's side of the same-scan tests, computed once for all the pages a is compared with:
+    its surface, and its blank-paper blocks (top-left corners) with their texture level."""
+    surface: _Surface
+    blocks: list
+    level: float
+
+
+_SURFACE_CACHE: OrderedDict[str, _Reference] = OrderedDict()
+
+
+def _reference_surface(a: PageFingerprint) -> _Reference:
+    key = f"{a.digest}:{a.gray.shape}" if a.digest else ""
+    with _REFERENCE_LOCK:
+        hit = _SURFACE_CACHE.get(key) if key else None
+        if hit is not None:
+            _SURFACE_CACHE.move_to_end(key)
+            return hit
+    sf = _surface(a.gray)
+    n, mg = NOISE_BLOCK, _NOISE_MARGIN
+    h, w = a.gray.shape
+    found = []
+    for y in range(mg, h - n - mg + 1, n):
+        for x in range(mg, w - n - mg + 1, n):
+            quiet = ~sf.marks[y:y + n, x:x + n]
+            if quiet.mean() >= 0.7:
+                found.append((y, x, _block_std(sf.residual[y:y + n, x:x + n], quiet)))
+    level = float(np.percentile([f[2] for f in found], 30)) if found else 0.0
+    # a faint printed pattern (guilloché, microprint) raises a block's residual above the
+    # blank paper's: two printings share it, so such blocks are left out
+    plain = [(y, x) for y, x, s in found if s <= 2 * level]
+    value = _Reference(sf, plain, level)
+    if key:
+        with _REFERENCE_LOCK:
+            _SURFACE_CACHE[key] = value
+            while len(_SURFACE_CACHE) > 8:
+                _SURFACE_CACHE.popitem(last=False)
+    return value
+
+
+_NOISE_MARGIN = 16  # around a block, for the blur and the paper-level window
+
+
+def _warp_full(a: PageFingerprint, b: PageFingerprint, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    h, w = a.gray.shape
+    gb = cv2.warpAffine(b.gray, M, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    valid = cv2.warpAffine(np.ones_like(b.gray), M, (w, h), borderValue=0)
+    return gb, cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
+
+
+def _centred(p: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The residual inside the mask with each row's and column's mean removed."""
+    p = np.where(m, p, 0).astype(np.float32)
+    mf = m.astype(np.float32)
+    p -= (p.sum(0, keepdims=True) / np.maximum(mf.sum(0, keepdims=True), 1)) * mf
+    p -= (p.sum(1, keepdims=True) / np.maximum(mf.sum(1, keepdims=True), 1)) * mf
+    return p
+
+
+def _noise_agreement(a: PageFingerprint, b: PageFingerprint, M: np.ndarray) -> dict[str, Any]:
+    """Scan texture compared in blank paper: median phase-correlation peak over up to
+    NOISE_BLOCKS_MAX blocks, and each page's texture level. Only the candidate blocks of b
+    are warped and measured (a whole-page surface of b cost several times more), and a
+    first round spread over the page ends the test when no block shows a shared texture:
+    nearly every pair measured is two printings of one template."""
+    ref = _reference_surface(a)
+    out: dict[str, Any] = {"noise_blocks": 0}
+    if len(ref.blocks) < NOISE_BLOCKS_MIN:
+        return out
+    pick = np.linspace(0, len(ref.blocks) - 1, min(2 * NOISE_BLOCKS_MAX, len(ref.blocks))).round().astype(int)
+    rounds = [pick[::4], np.setdiff1d(pick, pick[::4])]
+    back = cv2.invertAffineTransform(M)
+    measured: list = []
+    for k, round_ in enumerate(rounds):
+        measured += [m for m in (_texture_block(ref, b, M, back, *ref.blocks[i]) for i in round_) if m is not None]
+        verdict = _texture_verdict(measured, ref.level)
+        out.update(verdict)
+        if k == 0 and verdict.get("noise_blocks", 0) >= NOISE_BLOCKS_MIN and verdict["noise_max"] <= NOISE_INDEPENDENT:
+            break
+    out.pop("noise_max", None)
+    return out
+
+
+def _texture_block(ref: _Reference, b: PageFingerprint, M: np.ndarray, back: np.ndarray, y: int, x: int):
+    """(a's residual, b's residual, blank-in-both mask, b's texture level) of one block of
+    a's page, or None where b does not cover it or is printed on."""
+    n, mg = NOISE_BLOCK, _NOISE_MARGIN
+    hb, wb = b.gray.shape
+    corners = np.array([[x, y, 1], [x + n, y, 1], [x, y + n, 1], [x + n, y + n, 1]], np.float64) @ back.T
+    if corners.min() < 1 or corners[:, 0].max() > wb - 2 or corners[:, 1].max() > hb - 2:
+        return None
+    Mi = M.copy()
+    Mi[:, 2] -= (x - mg, y - mg)
+    crop = cv2.warpAffine(b.gray, Mi, (n + 2 * mg, n + 2 * mg), flags=cv2.INTER_LINEAR, borderValue=255)
+    sb = _surface(crop)
+    quiet = ~ref.surface.marks[y:y + n, x:x + n] & ~sb.marks[mg:-mg, mg:-mg]
+    if quiet.mean() < 0.6:
+        return None
+    rb = sb.residual[mg:-mg, mg:-mg]
+    return ref.surface.residual[y:y + n, x:x + n], rb, quiet, _block_std(rb, quiet)
+
+
+def _texture_verdict(measured: list, level_a: float) -> dict[str, Any]:
+    if len(measured) < NOISE_BLOCKS_MIN:
+        return {"noise_blocks": 0}
+    level_b = float(np.percentile([m[3] for m in measured], 30))
+    out: dict[str, Any] = {"noise_blocks": 0, "noise_level": [round(level_a, 2), round(level_b, 2)]}
+    if min(level_a, level_b) < NOISE_FLOOR_MIN:
+        return out
+    plain = [m for m in measured if m[3] <= 2 * level_b]
+    if len(plain) < NOISE_BLOCKS_MIN:
+        return out
+    keep = np.linspace(0, len(plain) - 1, min(NOISE_BLOCKS_MAX, len(plain))).round().astype(int)
+    responses = [cv2.phaseCorrelate(_centred(plain[i][0], plain[i][2]), _centred(plain[i][1], plain[i][2]))[1]
+                 for i in keep]
+    out.update(noise_blocks=len(responses), noise_response=round(float(np.median(responses)), 3),
+               noise_max=float(max(responses)))
+    return out
+
+
+def _ink_difference(a_gray: np.ndarray, gb: np.ndarray, valid: np.ndarray) -> tuple[int, tuple | None]:
+    """(area in pixels, box as page fractions) of the largest mark one page has and the
+    other lacks within a pixel, at the working width. Thin strokes (a name filled in by
+    hand over an ornament) are kept: the blur is lighter than the tiles'."""
+    h, w = valid.shape
+    da, db = _darkness(a_gray), _darkness(gb)
+    k = np.ones((3, 3), np.uint8)
+    diff = np.maximum(da - cv2.dilate(db, k), db - cv2.dilate(da, k))
+    mask = ((diff > INK_DIFFERENCE) & valid).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    # A changed word broken up by an ornament is many small pieces: pieces within a few
+    # pixels of each other count as one difference.
+    near = max(3, w // 100)
+    groups = cv2.dilate(mask, np.ones((near, near), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(groups, 8)
+    if n <= 1:
+        return 0, None
+    area = np.bincount(labels.ravel(), weights=mask.ravel().astype(np.float64), minlength=n)
+    i = 1 + int(np.argmax(area[1:]))
+    x, y, bw, bh, _ = (int(v) for v in stats[i])
+    return int(area[i]), (round(x / w, 3), round(y / h, 3), round((x + bw) / w, 3), round((y + bh) / h, 3))
+
+
+FINE_WIDTH_MAX = 2 * WORK_WIDTH
+
+
+def _fine_difference(a: PageFingerprint, b: PageFingerprint, M: np.ndarray) -> tuple[int, tuple | None] | None:
+    """_ink_difference at the pages' own resolution (up to FINE_WIDTH_MAX), in working-width
+    pixels; None when the files cannot be read or are no finer than the working width. A name
+    filled in over a dense ornament can all but vanish at the working width."""
+    if not a.path or not b.path:
+        return None
+    try:
+        ra, rb = load_rgb_array(a.path), load_rgb_array(b.path)
+    except (OSError, ValueError):
+        return None
+    width = min(FINE_WIDTH_MAX, ra.shape[1], rb.shape[1])
+    f = width / WORK_WIDTH
+    if f < 1.25:
+        return None
+    ga = cv2.resize(cv2.cvtColor(ra, cv2.COLOR_RGB2GRAY), (width, int(round(a.gray.shape[0] * f))), interpolation=cv2.INTER_AREA)
+    gb = cv2.resize(cv2.cvtColor(rb, cv2.COLOR_RGB2GRAY), (width, int(round(b.gray.shape[0] * f))), interpolation=cv2.INTER_AREA)
+    # the working-width map, enlarged by f (pixel centres: p_fine = f * p + (f - 1) / 2)
+    Mf = M.copy()
+    c = (f - 1) / 2
+    Mf[:, 2] = M[:, 2] * f + c * (1 - M[:, :2].sum(axis=1))
+    h, w = ga.shape
+    warped = cv2.warpAffine(gb, Mf, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    valid = cv2.warpAffine(np.ones_like(gb), Mf, (w, h), borderValue=0)
+    valid = cv2.erode(valid, np.ones((int(15 * f), int(15 * f)), np.uint8)) > 0
+    # the feature fit is good to a pixel or so at the working width, which at this resolution
+    # would let a stroke hide behind its neighbour: the remaining shift is measured and removed
+    # (measured on the middle of the page: the shift left by an affine fit is one shift)
+    s = min(512, h, w)
+    y0, x0 = (h - s) // 2, (w - s) // 2
+    win = cv2.createHanningWindow((s, s), cv2.CV_32F)
+    (dx, dy), _ = cv2.phaseCorrelate(ga[y0:y0 + s, x0:x0 + s].astype(np.float32),
+                                     warped[y0:y0 + s, x0:x0 + s].astype(np.float32), win)
+    if abs(dx) < 3 and abs(dy) < 3:
+        Mf[:, 2] -= (dx, dy)
+        warped = cv2.warpAffine(gb, Mf, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    area, box = _ink_difference(ga, warped, valid)
+    return int(round(area / (f * f))), box
+
+
+def _darkness(g: np.ndarray) -> np.ndarray:
+    """How far below the local paper level each pixel is, as a fraction of the page's
+    print contrast."""
+    s = cv2.GaussianBlur(g.astype(np.float32), (0, 0), 0.7)
+    below = cv2.dilate(s, np.ones((15, 15), np.uint8)) - s
+    return below / max(float(np.percentile(below[::3, ::3], 99.5)), 20.0)
+
+
+def _differing_tiles(corr: np.ndarray, shape: tuple[int, int], factor: int, below: float) -> list:
+    """Boxes (page fractions) of the tiles that disagree, merged into one box per row band:
+    where a reviewer should compare the two pages."""
+    h, w = shape
+    tile = _TILE // factor
+    ys, xs = np.nonzero(np.nan_to_num(corr, nan=1.0) < below)
+    boxes = []
+    for y, x in zip(ys, xs):
+        cy, cx = tile // 2 + y * (tile // 2), tile // 2 + x * (tile // 2)
+        half = tile // 2
+        boxes.append((max(0, cx - half) / w, max(0, cy - half) / h, min(w, cx + half) / w, min(h, cy + half) / h))
+    boxes.sort(key=lambda b: (b[1], b[0]))
+    merged: list[list[float]] = []
+    for b in boxes:
+        if merged and b[1] <= merged[-1][3] and b[0] <= merged[-1][2] + 0.05:
+            m = merged[-1]
+            m[0], m[1], m[2], m[3] = min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]), max(m[3], b[3])
+        else:
+            merged.append(list(b))
+    return [tuple(round(float(v), 3) for v in m) for m in merged[:6]]
+
+
+def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[str, Any]]:
+    """(is one scan, measurements) for two fingerprints. info["verdict"] says what the pair
+    is: "same_scan" (one scan, whatever else was retouched), "same_content" (nothing differs
+    but the textures say two scans), "look_alike" (nothing differs, the texture test is
+    inconclusive), "template" (one layout, different content, not one scan), or absent when
+    the pages are not one layout."""
     dist = int(a.phash - b.phash)
-    info: dict[str, float] = {"phash_distance": dist}
+    info: dict[str, Any] = {"phash_distance": dist}
     # The crop-resistant route only for moderately close pages (crops of 10-15 % measured
     # phash 18-26): it pairs nearly any two pages of one template, and each candidate costs
     # an ORB alignment.
@@ -238,19 +546,64 @@ def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[s
                   and a.crop_resistant.matches(b.crop_resistant))
     if dist > PHASH_CANDIDATE and not crop_match:
         return False, info
-    corr, coarse = _aligned_agreement(a, b)
-    info["min_tile_correlation"] = round(corr, 3) if corr is not None else -1.0
-    if coarse:
-        info["measured_at"] = f"1/{COARSE_FACTOR}"
-    return (corr is not None and corr >= TILE_CORRELATION_MIN), info
+    info.update(_aligned_agreement(a, b))
+    return info.get("verdict") == "same_scan", info
 
 
-# Only the alignment is memoised: the hash test above costs less than a lookup, and most
+# Only what follows the hash test is memoised: that test costs less than a lookup, and most
 # pairs of a large batch stop there (each would have left a file in the memo: 18 347 on the
 # 32-dossier batch, where 9 029 reached the alignment).
 @page_memo
-def _aligned_agreement(a: PageFingerprint, b: PageFingerprint) -> tuple[float | None, bool]:
-    return _tile_agreement(a, b, coarse_reject=COARSE_REJECT)
+def _aligned_agreement(a: PageFingerprint, b: PageFingerprint) -> dict[str, Any]:
+    M = _align(a, b)
+    if M is None:
+        return {"min_tile_correlation": -1.0}
+    coarse = _tile_map(a, b, M, COARSE_FACTOR)
+    if coarse is None:
+        return {"min_tile_correlation": -1.0}
+    worst = float(np.nanmin(coarse)) if np.isfinite(coarse).any() else 1.0
+    shown = np.isfinite(coarse)
+    agree = float((coarse[shown] >= 0.8).mean()) if shown.any() else 1.0
+    out: dict[str, Any] = {"min_tile_correlation": round(worst, 3), "measured_at": f"1/{COARSE_FACTOR}",
+                           "agreeing_tiles": round(agree, 3)}
+    if worst < COARSE_REJECT and agree < AGREE_MIN:
+        return out  # not one layout: nothing more to measure
+    out.update(_noise_agreement(a, b, M))
+    one_scan = out.get("noise_response", 0.0) >= NOISE_SAME
+    full = _tile_map(a, b, M, 1) if worst >= COARSE_REJECT else None
+    if full is not None:  # the figure reported is then the full-width one
+        out["min_tile_correlation"] = round(float(np.nanmin(full)) if np.isfinite(full).any() else 1.0, 3)
+        out.pop("measured_at")
+    # whether any mark differs matters only where the texture does not prove one scan
+    identical = False
+    if full is not None and out["min_tile_correlation"] >= TILE_CORRELATION_MIN and not one_scan:
+        gb, valid = _warp_full(a, b, M)
+        area, box = _ink_difference(a.gray, gb, valid)
+        if area < INK_DIFFERENCE_AREA:
+            area, box = _fine_difference(a, b, M) or (area, box)
+        out["largest_difference_px"] = area
+        identical = area < INK_DIFFERENCE_AREA
+        if box and not identical:
+            out["largest_difference_at"] = box
+    # where a reviewer should compare the two pages: the marks and tiles that differ
+    differs = [out["largest_difference_at"]] if "largest_difference_at" in out else []
+    if full is not None:
+        differs += _differing_tiles(full, a.gray.shape, 1, TILE_CORRELATION_MIN)
+    else:
+        differs += _differing_tiles(coarse, _reduced(a.gray, COARSE_FACTOR).shape, COARSE_FACTOR, COARSE_REJECT)
+    if differs:
+        out["differs_at"] = differs[:6]
+    response = out.get("noise_response")
+    if response is not None and response >= NOISE_SAME:
+        out["verdict"] = "same_scan"
+    elif response is None:
+        # no texture to tell two printings apart: one image only if nothing differs
+        out["verdict"] = "same_scan" if identical else "template"
+    elif identical:
+        out["verdict"] = "same_content" if response <= NOISE_INDEPENDENT else "look_alike"
+    else:
+        out["verdict"] = "template"
+    return out
 
 
 # ---------------------------------------------------------------- reused picture regions
