@@ -50,7 +50,7 @@ def _tall(b: dict) -> bool:
 
 def summary(boxes: list[dict]) -> dict:
     """chars (non-space, horizontal boxes), mean confidence over them, share of plausible
-    characters, share of all text found in tall boxes, and the score (see `score`)."""
+    characters, share of all text found in tall boxes, and the score a turn is compared by."""
     chars = plaus = tall = 0
     conf_sum = score = 0.0
     for b in boxes:
