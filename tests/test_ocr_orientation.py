@@ -122,6 +122,49 @@ def test_upside_down_line_read_confidently_is_still_turned(scripted):
     assert rapid.read_page(PAGE, time.monotonic() + 30)[1] == 180 and read == [0, 180]
 
 
+def _tess_line(text: str, conf: float) -> dict:
+    return {"text": text, "x0": 10, "y0": 10, "x1": 400, "y1": 50, "conf": conf, "words": 1}
+
+
+def test_tesseract_follows_the_same_rule(monkeypatch):
+    turn = {"now": 0}
+    read: list[int] = []
+    real_rotate = pp.rotate_right_angle
+
+    def rotate(img, rotation):
+        turn["now"] = rotation % 360
+        return real_rotate(img, rotation)
+
+    def install(by_turn, osd):
+        read.clear()
+        monkeypatch.setattr(tesseract, "recognize",
+                            lambda bw, timeout, **k: read.append(turn["now"]) or [dict(x) for x in by_turn.get(turn["now"], [])])
+        monkeypatch.setattr(tesseract, "osd", osd)
+
+    def no_osd(*a, **k):
+        raise AssertionError("OSD asked about a good upright reading")
+
+    monkeypatch.setattr(pp, "rotate_right_angle", rotate)
+    install({0: [_tess_line("营业执照 统一社会信用代码", 0.85)]}, no_osd)
+    assert tesseract.read_page(PAGE, time.monotonic() + 30)[1] == 0 and read == [0]
+    # OSD sure of 90°, but 90° reads garbage: the poor but real 0° reading stays.
+    install({0: [_tess_line("营业执照 统一社会信用代码", 0.55)], 90: [_tess_line("S SU0 EN 加 13 从 E", 0.51)]},
+            lambda *a, **k: (90, 5.0))
+    assert tesseract.read_page(PAGE, time.monotonic() + 30)[1] == 0 and read == [0, 90]
+    # OSD sure of 90° and 90° reads well: turned.
+    install({0: [_tess_line("营业", 0.3)], 90: [_tess_line("营业执照 统一社会信用代码", 0.9)]},
+            lambda *a, **k: (90, 5.0))
+    assert tesseract.read_page(PAGE, time.monotonic() + 30)[1] == 90
+    # Ink in columns (the old rule then read only OSD's turn, never 0°): a good 0° reading
+    # is kept all the same.
+    columns = PAGE.copy()
+    columns[20:380, 40:260:20] = 0
+    assert pp.looks_sideways(pp.binarize(columns[:, :, 2]))
+    install({0: [_tess_line("营业执照 统一社会信用代码", 0.85)], 90: [_tess_line("营业执照 统一社会信用代码", 0.95)]},
+            lambda *a, **k: (90, 5.0))
+    assert tesseract.read_page(columns, time.monotonic() + 30)[1] == 0 and read == [0]
+
+
 def test_summary_counts_only_horizontal_plausible_text():
     s = orientation.summary([
         {"text": "公民身份号码", "conf": 0.9, "x0": 0, "y0": 0, "x1": 300, "y1": 30},
@@ -246,9 +289,11 @@ def test_real_transparent_pngs_read(engine, colour):
 def test_tesseract_reads_white_transparent_png_and_keeps_upright_photo():
     r = ocr.ocr_page(REALDATA / "rapidocr/test_files/white_font_color_transparent.png", engine="tesseract")
     assert r.error is None and r.rotation == 0 and "中国人" in _flat(r.lines)
-    # Tesseract used to read this upright photo upside down (OSD unsure, 180° kept).
-    r = ocr.ocr_page(REALDATA / "paddleocr_2020_fork/doc/imgs/00207393.jpg", engine="tesseract")
-    assert r.error is None and r.rotation == 0
+    # Tesseract used to read these upright images upside down (OSD unsure, 180° kept), or
+    # would with a looser bar for a turn's reading.
+    for rel in ("paddleocr_2020_fork/doc/imgs/00207393.jpg", "cnocr/examples/00199980.jpg"):
+        r = ocr.ocr_page(REALDATA / rel, engine="tesseract")
+        assert r.error is None and r.rotation == 0, rel
 
 
 def _page(font: str, turn_cw: int, path: Path) -> Image.Image:

@@ -106,7 +106,7 @@ def osd(img: np.ndarray, timeout: float) -> tuple[int, float] | None:
 # --- one page -------------------------------------------------------------------------
 
 GOOD_MEAN = 0.70  # mean confidence of an upright page; upside-down text scores ~0.2
-CREDIBLE_MEAN = 0.50  # below this a turned reading is garbage (orientation.credible)
+CREDIBLE_MEAN = 0.60  # below this a turned reading is garbage (orientation.credible)
 OSD_SIDE = 1800  # OSD is as sure at this size and ~0.5 s faster than at 300 dpi
 OSD_MIN_CONF = 1.0
 
@@ -115,7 +115,7 @@ def settings() -> dict:
     # Anything that changes the output; bump "pipeline" when the code below changes it.
     return {"lang": LANG, "psm": PSM, "oem": OEM, "max_side": pp.MAX_SIDE,
             "prep": "red+flatten+median3-if-speckled+otsu+deskew", "turns": orientation.VERSION,
-            "enlarge": pp.ENLARGE_SIDE, "pipeline": 5}
+            "enlarge": pp.ENLARGE_SIDE, "credible": CREDIBLE_MEAN, "pipeline": 5}
 
 
 def read_page(bgr: np.ndarray, deadline: float):
