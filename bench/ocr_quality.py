@@ -16,6 +16,7 @@ Three sources, each used if present:
     python -m bench.ocr_quality --engines tesseract --synthetic 3 --no-realdata
     python -m bench.ocr_quality --langs chi_sim,chi_sim+eng,HanS   # Tesseract model choice
     python -m bench.ocr_quality --batch-only --batch-truth /tmp/batch_b_truth --sample-pages 8
+    python -m bench.ocr_quality --rotation realdata,D02,D03 --engines rapidocr   # orientation chosen
 
 Nothing here is imported by the pipeline.
 """
@@ -307,6 +308,59 @@ def bench_realdata(engines: list[str]) -> list[dict]:
     return rows
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+
+def bench_rotation(engines: list[str], samples: Path, dossiers: list[str], per_dossier: int) -> None:
+    """The rotation each engine chose, and its seconds, for every image under
+    ../shared/realdata/ocr (all upright except chineseocr/idcard-demo.jpeg and the
+    upside-down line rapidocr/test_files/text_cls.jpg), then for the OCR'd pages of some
+    dossiers of the committed batch (D02 holds a 180° page and an EXIF-turned photo, D03 a
+    90° page), with the share of the page's truth fields found in the reading."""
+    import resource
+
+    from extractors.textclean import clean_line, compact_digits
+
+    def cpu() -> float:
+        # CPU seconds of this process and its children (Tesseract runs as one): wall time
+        # says little on a machine shared with other work.
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    if "realdata" in dossiers and REALDATA.exists():
+        for path in sorted(p for p in REALDATA.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+            for engine in engines:
+                c0 = cpu()
+                text, secs, rot, err = _ocr_text(path, engine, None)
+                first = text.split("\n", 1)[0][:24]
+                print(f"realdata\t{path.relative_to(REALDATA)}\t{engine}\trot={rot}\t{cpu() - c0:.2f}s cpu"
+                      f"\tlines={len(text.splitlines())}\t{err or ''}\t{first}", flush=True)
+    dossiers = [d for d in dossiers if d != "realdata"]
+    if not dossiers:
+        return
+    with tempfile.TemporaryDirectory(prefix="ocrbench_r_") as tmp:
+        pages = [p for p in collect_pages(samples, Path(tmp)) if p["dossier"] in dossiers
+                 and p["reference"] is None]
+        by_dossier: dict[str, list[dict]] = {}
+        for p in pages:
+            by_dossier.setdefault(p["dossier"], []).append(p)
+        total: dict[str, list[float]] = {}
+        for d in dossiers:
+            for pg in by_dossier.get(d, [])[:per_dossier]:
+                for engine in engines:
+                    c0 = cpu()
+                    text, secs, rot, err = _ocr_text(Path(pg["image"]), engine, None)
+                    secs = cpu() - c0
+                    flat = "".join(_with_iso_dates(compact_digits(clean_line(text.replace("\n", "")))).split())
+                    found = sum("".join(compact_digits(clean_line(str(f["value"]))).split()) in flat
+                                for f in pg["fields"])
+                    total.setdefault(engine, []).append(secs)
+                    print(f"batch\t{d}/{pg['file']}#{pg['page']}\t{pg['condition']}\t{engine}\trot={rot}"
+                          f"\t{secs:.2f}s cpu\tfields {found}/{len(pg['fields'])}\t{err or ''}", flush=True)
+        for engine, secs in total.items():
+            print(f"batch\t{engine}: {len(secs)} pages, {sum(secs):.1f} s, {sum(secs) / len(secs):.2f} CPU s/page")
+
+
 # Identifier fields: a misread here is a false accusation (issue #3's ≥ 99 % target).
 IDENTIFIER_FIELDS = {"id_number", "uscc", "certificate_number", "account_number",
                      "basic_account_licence_no"}
@@ -569,7 +623,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--page-conditions", default="", help="batch page conditions to score (default all)")
     ap.add_argument("--identifier-pages", action="store_true", help="only batch pages printing an identifier")
     ap.add_argument("--summarise", type=Path, help="only print the table for a saved run's output")
+    ap.add_argument("--rotation", default="",
+                    help="only the rotation chosen per image, of: realdata (all its images), dossiers' OCR'd pages (e.g. realdata,D02,D03)")
+    ap.add_argument("--rotation-pages", type=int, default=6, help="batch pages per dossier for --rotation")
     args = ap.parse_args(argv)
+    if args.rotation:
+        bench_rotation([e for e in args.engines.split(",") if e], args.samples,
+                       args.rotation.split(","), args.rotation_pages)
+        return 0
     if args.summarise:
         summarise_file(args.summarise)
         return 0

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from extractors import transparency
 from extractors.records import FileReading
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -48,19 +49,15 @@ def page_image_path(work_dir: Path, sha256: str, page: int, dpi: int | None = No
 
 
 def to_rgb(im: Image.Image) -> Image.Image:
-    """Flatten any mode onto white paper (transparent PNGs would otherwise turn black)."""
-    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
-        im = im.convert("RGBA")
-        bg = Image.new("RGB", im.size, (255, 255, 255))
-        bg.paste(im, mask=im.getchannel("A"))
-        return bg
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit scans: scale to 8 bit instead of clipping to white.
-        import numpy as np
-
-        a = np.asarray(im, dtype=np.float64)
-        hi = a.max() or 1.0
-        return Image.fromarray((a * (255.0 / hi)).astype("uint8")).convert("RGB")
+    """Any mode as 8-bit RGB: transparent images laid on paper with their ink kept visible
+    (white ink too, see extractors/transparency.py), 16-bit ones scaled to 8 bit instead of
+    clipped to white."""
+    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info) \
+            or (im.mode in ("L", "RGB") and "transparency" in im.info):
+        rgba = np.asarray(im.convert("RGBA"))
+        return Image.fromarray(transparency.flatten(rgba[..., :3], rgba[..., 3]), "RGB")
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return Image.fromarray(transparency.to_8bit(np.asarray(im))).convert("RGB")
     if im.mode != "RGB":
         return im.convert("RGB")
     return im

@@ -22,12 +22,46 @@ MAX_SIDE = 3600  # A4 at 300 dpi is 3508 px high
 MAX_SKEW = 6.0  # degrees searched either way
 
 
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8"
+
+
+def _opaque_8bit(data: np.ndarray) -> bool:
+    """A JPEG, or a PNG of 8-bit grey or RGB without transparency: OpenCV decodes these
+    faithfully (EXIF orientation applied). Every page image the readers write is one."""
+    head = data[:64 * 1024].tobytes()
+    if head[:2] == _JPEG:
+        return True
+    if head[:8] != _PNG or head[12:16] != b"IHDR":
+        return False
+    bit_depth, colour_type = head[24], head[25]
+    idat = head.find(b"IDAT")
+    return bit_depth == 8 and colour_type in (0, 2) and b"tRNS" not in head[:idat if idat >= 0 else None]
+
+
 def load_rgb(path) -> np.ndarray:
+    """The image upright by its EXIF orientation, as 8-bit BGR. Transparent images are laid
+    on paper so their ink stays visible (extractors/transparency.py) and 16-bit images
+    scaled down: OpenCV's colour decoding would drop the alpha channel, leaving white text
+    on whatever colour the transparent pixels happen to hold, or black."""
     data = np.fromfile(str(path), dtype=np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ValueError("image cannot be decoded")
-    return img  # BGR
+    if _opaque_8bit(data):
+        img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        if img is None:
+            raise ValueError("image cannot be decoded")
+        return img
+    from io import BytesIO
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from extractors.carriers.common import to_rgb
+
+    try:
+        with Image.open(BytesIO(data.tobytes())) as im:
+            rgb = np.asarray(to_rgb(ImageOps.exif_transpose(im)))
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise ValueError("image cannot be decoded") from e
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 def paper_colour(gray: np.ndarray) -> int:
@@ -38,6 +72,27 @@ def paper_colour(gray: np.ndarray) -> int:
 
 def red_channel(bgr: np.ndarray) -> np.ndarray:
     return bgr[:, :, 2].copy()
+
+
+# Images whose long side is under this are enlarged to it before Tesseract reads them (a
+# photo of an ID card a few hundred pixels wide, a cropped licence): Tesseract's layout
+# analysis drops text only a few pixels high, which it reads once enlarged. PP-OCR gets
+# no enlargement: it read such images as well without, and faster (rapid.read_page).
+ENLARGE_SIDE = 800
+ENLARGE_MAX = 4.0  # beyond this, enlarging invents nothing more to read
+
+
+def enlarge_small(img: np.ndarray, side: int | None = None) -> tuple[np.ndarray, float]:
+    """(image, scale): enlarged so its long side reaches `side`, by at most ENLARGE_MAX.
+
+    Boxes read from it are fractions of its size, which are fractions of the original's."""
+    side = ENLARGE_SIDE if side is None else side
+    h, w = img.shape[:2]
+    scale = min(ENLARGE_MAX, side / max(h, w, 1))
+    if scale <= 1.0:
+        return img, 1.0
+    out = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    return out, scale
 
 
 def cap_size(img: np.ndarray, max_side: int = MAX_SIDE) -> tuple[np.ndarray, float]:

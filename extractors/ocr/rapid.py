@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version as pkg_version
 import cv2
 import numpy as np
 
-from extractors.ocr import preprocess as pp
+from extractors.ocr import orientation, preprocess as pp
 from extractors.ocr.engine import clamp_bbox
 from extractors.ocr.tesseract import OcrTimeout
 from extractors.records import TextLine
@@ -24,10 +24,6 @@ from extractors.textclean import clean_line
 
 # Threads per ONNX session: the flow already runs one page per core.
 THREADS = int(os.environ.get("DOSSIER_OCR_THREADS", "1"))
-# Mean line score above which the first orientation is accepted without trying the
-# others. Upright pages of both generated batches score 0.955-0.999; upside-down pages
-# whose detector finds only a few fragments reached 0.84 (bench/ocr_quality.py rot180).
-GOOD_MEAN = 0.93
 _local = threading.local()
 
 
@@ -101,9 +97,9 @@ def _use_arena(wrapper) -> None:
 
 def settings() -> dict:
     # Anything that changes the output; bump "pipeline" when the code below changes it.
-    return {"max_side": REC_SIDE, "merge_rows": True, "orientation": "axis+score",
-            "det_side": DET_SIDE, "box_thresh": BOX_THRESH,
-            "seal": "red-channel-if-red-ink", "good_mean": GOOD_MEAN, "rec_batch": REC_BATCH, "rec_pad": REC_PAD, "pipeline": 8}
+    return {"max_side": REC_SIDE, "merge_rows": True, "det_side": DET_SIDE, "box_thresh": BOX_THRESH,
+            "seal": "red-channel-if-red-ink", "rec_batch": REC_BATCH, "rec_pad": REC_PAD,
+            "turns": orientation.VERSION, "pipeline": 9}
 
 
 def get_engine():
@@ -233,17 +229,41 @@ def merge_rows(items: list[tuple[list, str, float]]) -> list[dict]:
     return lines
 
 
-def _mean_conf(lines: list[dict]) -> float:
-    chars = sum(len(ln["text"]) for ln in lines)
-    return sum(ln["conf"] * len(ln["text"]) for ln in lines) / chars if chars else 0.0
+def _boxes(items: list[tuple[list, str, float]]) -> list[dict]:
+    out = []
+    for box, text, score in items:
+        xs = [p[0] for p in box]
+        ys = [p[1] for p in box]
+        out.append({"x0": min(xs), "y0": min(ys), "x1": max(xs), "y1": max(ys), "text": text, "conf": score})
+    return out
 
 
-def _score(lines: list[dict]) -> float:
-    return sum(ln["conf"] * len(ln["text"].replace(" ", "")) for ln in lines)
+def upside_down_share(img: np.ndarray, items: list[tuple[list, str, float]], deadline: float) -> float:
+    """Share of the reading's text (horizontal boxes) that PP-OCR's line classifier calls
+    upside down. A single line turned 180° can read as other, confident characters (a
+    Chinese character upside down is often another one); the classifier still tells."""
+    flat = [(b, t) for b, t, _ in items if t.strip() and not orientation._tall(_boxes([(b, t, 0.0)])[0])]
+    if not flat:
+        return 0.0
+
+    def call(eng) -> list:
+        crops = eng.get_crop_img_list(img, [np.asarray(b, dtype=np.float32) for b, _ in flat])
+        return eng.text_cls(crops)[1]
+
+    labels = _in_thread(call, deadline)
+    weights = [len("".join(t.split())) for _, t in flat]
+    flipped = sum(w for w, (label, sc) in zip(weights, labels) if "180" in label and sc >= CLS_SURE)
+    return flipped / sum(weights)
+
+
+# The classifier's own threshold for turning a line (RapidOCR's cls_thresh).
+CLS_SURE = 0.9
 
 
 def read_page(bgr: np.ndarray, deadline: float) -> tuple[list[TextLine], int, float]:
     """(lines as fractions of the upright image, clockwise rotation applied, skew=0)."""
+    # Small images are not enlarged here, unlike for Tesseract: PP-OCR read small cards
+    # and forms as well at their own size as enlarged, and detection costs grow with area.
     img, _ = pp.cap_size(bgr, 2000)  # RapidOCR scales to 2000 px itself; do it once here
     bw = pp.binarize(pp.red_channel(img))
     if pp.has_red_ink(img):
@@ -255,35 +275,66 @@ def read_page(bgr: np.ndarray, deadline: float) -> tuple[list[TextLine], int, fl
         # 0.013 -> 0, variant b 0.010 -> 0 (bench/ocr_quality.py). Photos without seals
         # keep their colour, which PP-OCR reads better.
         img = cv2.cvtColor(pp.red_channel(img), cv2.COLOR_GRAY2BGR)
-    # Without the line classifier an upside-down page reads as low-score garbage, which
-    # is what tells 0 from 180; with it, each line would be silently flipped instead.
-    candidates = [90, 270, 0] if pp.looks_sideways(bw) else [0, 180]
-    best: tuple[float, int, list[dict], tuple[int, int]] | None = None
-    for rot in candidates:
-        if time.monotonic() >= deadline:
-            if best is None:
-                raise OcrTimeout()
-            break
+    # Recognition runs without the line classifier: an upside-down page then reads as
+    # low-score garbage, which is what tells 0 from 180; with it, each line would be
+    # silently flipped instead. The classifier is asked only as a witness (see
+    # upside_down_share). 0° is always read first and stays unless another turn reads
+    # clearly better (orientation.py): a turn is never taken on its own confidence.
+    readings: list[tuple[dict, int, list[tuple[list, str, float]], tuple[int, int]]] = []
+
+    def read(rot: int) -> dict:
         turned = pp.rotate_right_angle(img, rot)
         try:
-            lines = merge_rows(detect_page(turned, deadline))
+            items = detect_page(turned, deadline)
         except OcrTimeout as e:
             # Keep what an earlier orientation already read: the caller reports
             # ocr_timeout but the lines stay usable.
-            e.partial = _finish(best) if best else None
+            e.partial = _finish(_best(readings)) if readings else None
             raise
         h, w = turned.shape[:2]
-        sc = _score(lines)
-        if best is None or sc > best[0]:
-            best = (sc, rot, lines, (w, h))
-        if _mean_conf(lines) >= GOOD_MEAN:
+        s = orientation.summary(_boxes(items))
+        readings.append((s, rot, items, (w, h)))
+        return s
+
+    upright = read(0)
+    flipped = 0.0
+    if orientation.clearly_good(upright):
+        try:
+            flipped = upside_down_share(img, readings[0][2], deadline)
+        except OcrTimeout:
+            return _finish(readings[0])
+        if flipped <= orientation.MAX_FLIPPED_SHARE:
+            return _finish(readings[0])
+    for rot in orientation.turns_to_try(upright, pp.looks_sideways(bw), flipped):
+        if time.monotonic() >= deadline:
             break
-    assert best is not None
-    return _finish(best)
+        before = _best(readings)[0]
+        s = read(rot)
+        if not orientation.better(s, before, upright):
+            continue
+        try:
+            # Asked only of a reading about to win: one more (small) model call.
+            s["flipped"] = upside_down_share(pp.rotate_right_angle(img, rot), readings[-1][2], deadline)
+        except OcrTimeout:
+            s["flipped"] = 1.0  # unconfirmed: the turn does not win
+            break
+        if orientation.better(s, before, upright) and orientation.clearly_good(s, s["flipped"]):
+            break
+    return _finish(_best(readings))
 
 
-def _finish(best: tuple[float, int, list[dict], tuple[int, int]]) -> tuple[list[TextLine], int, float]:
-    _, rot, lines, (w, h) = best
+def _best(readings: list) -> tuple:
+    """The 0° reading unless a turn beats it (orientation.better)."""
+    best = readings[0]
+    for r in readings[1:]:
+        if orientation.better(r[0], best[0], readings[0][0]):
+            best = r
+    return best
+
+
+def _finish(best: tuple[dict, int, list[tuple[list, str, float]], tuple[int, int]]) -> tuple[list[TextLine], int, float]:
+    _, rot, items, (w, h) = best
+    lines = merge_rows(items)
     out = []
     for ln in lines:
         text = clean_line(ln["text"])

@@ -17,7 +17,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import pytesseract  # noqa: E402
 
-from extractors.ocr import preprocess as pp  # noqa: E402
+from extractors.ocr import orientation, preprocess as pp  # noqa: E402
 from extractors.ocr.engine import clamp_bbox  # noqa: E402
 from extractors.records import TextLine  # noqa: E402
 from extractors.textclean import clean_line  # noqa: E402
@@ -103,14 +103,10 @@ def osd(img: np.ndarray, timeout: float) -> tuple[int, float] | None:
     return int(r.group(1)) % 360, float(c.group(1)) if c else 0.0
 
 
-def score(lines: list[dict]) -> float:
-    """How plausible a reading is: confident characters, counted."""
-    return sum(ln["conf"] * len(ln["text"].replace(" ", "")) for ln in lines)
-
-
 # --- one page -------------------------------------------------------------------------
 
 GOOD_MEAN = 0.70  # mean confidence of an upright page; upside-down text scores ~0.2
+CREDIBLE_MEAN = 0.60  # below this a turned reading is garbage (orientation.credible)
 OSD_SIDE = 1800  # OSD is as sure at this size and ~0.5 s faster than at 300 dpi
 OSD_MIN_CONF = 1.0
 
@@ -118,12 +114,8 @@ OSD_MIN_CONF = 1.0
 def settings() -> dict:
     # Anything that changes the output; bump "pipeline" when the code below changes it.
     return {"lang": LANG, "psm": PSM, "oem": OEM, "max_side": pp.MAX_SIDE,
-            "prep": "red+flatten+median3-if-speckled+otsu+deskew", "pipeline": 4}
-
-
-def _mean_conf(lines: list[dict]) -> float:
-    chars = sum(len(ln["text"].replace(" ", "")) for ln in lines)
-    return score(lines) / chars if chars else 0.0
+            "prep": "red+flatten+median3-if-speckled+otsu+deskew", "turns": orientation.VERSION,
+            "enlarge": pp.ENLARGE_SIDE, "credible": CREDIBLE_MEAN, "pipeline": 5}
 
 
 def read_page(bgr: np.ndarray, deadline: float):
@@ -132,6 +124,7 @@ def read_page(bgr: np.ndarray, deadline: float):
     Raises OcrTimeout with `.partial` set to the best reading so far, if any.
     """
     img, _ = pp.cap_size(bgr)
+    img, _ = pp.enlarge_small(img)
     gray = pp.red_channel(img)
     paper = pp.paper_colour(gray)
     bw0 = pp.binarize(gray)
@@ -156,35 +149,39 @@ def read_page(bgr: np.ndarray, deadline: float):
             if m is not None:
                 box = pp.unrotate_bbox(box, m)
             ln["bbox"] = clamp_bbox(*box, w, h)
-        return {"rot": rot, "skew": skew, "lines": lines, "score": score(lines), "mean": _mean_conf(lines)}
+        return {"rot": rot, "skew": skew, "lines": lines, "summary": orientation.summary(lines)}
 
-    best = None
+    # 0° is always read first and stays unless another turn reads clearly better
+    # (orientation.py): neither OSD nor a turn's own confidence is enough on its own.
+    readings: list[dict] = []
+
+    def best() -> dict:
+        top = readings[0]
+        for r in readings[1:]:
+            if orientation.better(r["summary"], top["summary"], readings[0]["summary"], CREDIBLE_MEAN):
+                top = r
+        return top
+
     try:
-        if not pp.looks_sideways(bw0):
-            best = read_at(0)
-            if best["mean"] < GOOD_MEAN or not best["lines"]:
-                o = osd(pp.cap_size(bw0, OSD_SIDE)[0], remaining())
-                if o and o[1] >= OSD_MIN_CONF and o[0] != 0:
-                    alt = read_at(o[0])
-                    best = alt if alt["score"] > best["score"] else best
-                elif o is None or o[1] < OSD_MIN_CONF:
-                    alt = read_at(180)
-                    best = alt if alt["score"] > best["score"] else best
+        upright = read_at(0)
+        readings.append(upright)
+        s0 = upright["summary"]
+        if orientation.clearly_good(s0, good_mean=GOOD_MEAN):
+            return _to_lines(upright)
+        o = osd(pp.cap_size(bw0, OSD_SIDE)[0], remaining())
+        if o and o[1] >= OSD_MIN_CONF:
+            turns = [o[0]] if o[0] else []
         else:
-            o = osd(pp.cap_size(bw0, OSD_SIDE)[0], remaining())
-            if o and o[1] >= OSD_MIN_CONF:
-                best = read_at(o[0])
-            else:
-                # OSD unsure (few characters): compare readings, upright included, since
-                # the sideways guess is only a guess for short texts.
-                for rot in (90, 270, 0):
-                    alt = read_at(rot)
-                    if best is None or alt["score"] > best["score"]:
-                        best = alt
+            turns = orientation.turns_to_try(s0, pp.looks_sideways(bw0))
+        for rot in turns:
+            alt = read_at(rot)
+            readings.append(alt)
+            if best() is alt and orientation.clearly_good(alt["summary"], good_mean=GOOD_MEAN):
+                break
     except OcrTimeout as e:
-        e.partial = _to_lines(best) if best else None
+        e.partial = _to_lines(best()) if readings else None
         raise
-    return _to_lines(best)
+    return _to_lines(best())
 
 
 def _to_lines(best: dict) -> tuple[list[TextLine], int, float]:
