@@ -646,6 +646,10 @@ def test_mismatch_ocr_single_character_and_rereads(tmp_path):
     # read the same by the second engine: proven
     rec.applicant.provenance["name"][0].rereads = [{"engine": "rapidocr", "text": other, "value": other}]
     assert next(f for f in run(rec).flags if f.code == "APPLICANT_MISMATCH").severity == "high"
+    # the re-read slips on another character but backs 贸易 against the other documents' name
+    slipped = other.replace("精工", "精王")
+    rec.applicant.provenance["name"][0].rereads = [{"engine": "rapidocr", "text": slipped, "value": slipped}]
+    assert next(f for f in run(rec).flags if f.code == "APPLICANT_MISMATCH").severity == "high"
 
 
 def test_art5_4_one_character_ocr_difference_needs_review(tmp_path):

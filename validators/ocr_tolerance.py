@@ -44,12 +44,19 @@ def reread_values(p: Provenance) -> list[str]:
     return [str(r["value"]) for r in p.rereads if not r.get("error") and r.get("value")]
 
 
-def reading_is_solid(p: Provenance, value: str, normalise=lambda s: s) -> bool:
+def reading_is_solid(p: Provenance, value: str, normalise=lambda s: s, others: tuple[str, ...] = ()) -> bool:
     """A reading a contradiction may rest on: stated exactly (text layer, Word), or an OCR
-    reading that a second engine's re-read of the same crop repeats."""
+    reading that a second engine's re-read of the same crop repeats — exactly, or up to one
+    slip elsewhere while still differing from every competing value (众奏…贸易有限公司 backs
+    众鑫…贸易有限公司 against 众鑫…科技有限公司)."""
     if p.engine in EXACT_ENGINES:
         return True
-    return any(normalise(r) == value for r in reread_values(p))
+    for r in map(normalise, reread_values(p)):
+        if r == value:
+            return True
+        if others and within_one_edit(r, value) and not any(within_one_edit(r, o) for o in others):
+            return True
+    return False
 
 
 def reading_proof(provs: list[Provenance], value: str, normalise=lambda s: s) -> list[str]:

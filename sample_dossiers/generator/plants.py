@@ -341,9 +341,15 @@ def d06(d: Dossier, ctx):
         if m is a:
             # the scan D07 reuses: rendered from a seed of its own, so that D07 can redraw the
             # very same scan (noise, skew, seal) with only the holder's text changed
+            # a scanner's grain (the light condition's 1.2 leaves none after JPEG): what makes
+            # one scan recognisable as such wherever it is filed again
+            from dataclasses import replace as _replace
+
             from .carriers import render_scan
-            ctx["reused_cond"], ctx["reused_seal"] = pages[0][1], d.unit.name
-            images = {0: render_scan(pages[0][0], pages[0][1], d.unit.name, random.Random(7))}
+            cond = _replace(pages[0][1], noise=3.0)
+            pages[0] = (pages[0][0], cond)
+            ctx["reused_cond"], ctx["reused_seal"] = cond, d.unit.name
+            images = {0: render_scan(pages[0][0], cond, d.unit.name, random.Random(7))}
         d.writer.scan_pdf(f"成员/{m.name}.pdf", pages, images=images)
     ctx["reused_rel"] = f"成员/{a.name}.pdf"
     d.writer.scan_pdf("业绩.pdf", [(achievement_page(d.unit, a, st, rng), light(rng))])

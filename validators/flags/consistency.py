@@ -100,8 +100,8 @@ def _disagreement(field: str, provs: list[Provenance], warnings: list[str] | Non
     if misread:
         return groups, ["low_confidence" if low else "probable_misread"]
     solid = all(len({(p.file, p.page) for p in ps}) >= 2
-                or any(reading_is_solid(p, v, lambda r: normalise(field, r)) and not any(p is q for q in moved)
-                       for p in ps)
+                or any(reading_is_solid(p, v, lambda r: normalise(field, r), tuple(o for o in groups if o != v))
+                       and not any(p is q for q in moved) for p in ps)
                 for v, ps in groups.items())
     return groups, ["two_documents"] if solid else ["single_ocr"]
 
