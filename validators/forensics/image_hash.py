@@ -234,17 +234,33 @@ _REFERENCE_CACHE: OrderedDict[str, tuple] = OrderedDict()
 _REFERENCE_LOCK = threading.Lock()
 
 
+def _kept(cache: OrderedDict, key: str, make):
+    """The value for `key` from a small most-recently-used cache (8 entries, ~4 MB each at
+    full width), made by `make()` on a miss; no key, no caching."""
+    with _REFERENCE_LOCK:
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+    value = make()
+    if key:
+        with _REFERENCE_LOCK:
+            cache[key] = value
+            while len(cache) > 8:
+                cache.popitem(last=False)
+    return value
+
+
 def _reference_side(a: PageFingerprint, factor: int = 1) -> tuple:
     """(blurred a, tile grid, box mean of a, box mean of a²) at the grid points. A page is
     compared with many others in a row (reused_image_flags loops over the other pages for
     each of a dossier's pages), so the last few are kept; keyed by the working image's
     digest, the values are exactly what each comparison would compute."""
-    key = f"{a.digest}:{a.gray.shape}:{factor}" if a.digest else ""
-    with _REFERENCE_LOCK:
-        hit = _REFERENCE_CACHE.get(key) if key else None
-        if hit is not None:
-            _REFERENCE_CACHE.move_to_end(key)
-            return hit
+    return _kept(_REFERENCE_CACHE, f"{a.digest}:{a.gray.shape}:{factor}" if a.digest else "",
+                 lambda: _make_reference_side(a, factor))
+
+
+def _make_reference_side(a: PageFingerprint, factor: int) -> tuple:
     A = _smoothed(_reduced(a.gray, factor).astype(np.float32), factor)
     h, w = A.shape
     tile = _TILE // factor
@@ -254,13 +270,7 @@ def _reference_side(a: PageFingerprint, factor: int = 1) -> tuple:
     grid = np.ix_(ys, xs)
     ma = cv2.blur(A, k, borderType=cv2.BORDER_REFLECT)[grid]
     maa = cv2.blur(A * A, k, borderType=cv2.BORDER_REFLECT)[grid]
-    value = (A, grid, ma, maa)
-    if key:
-        with _REFERENCE_LOCK:
-            _REFERENCE_CACHE[key] = value
-            while len(_REFERENCE_CACHE) > 8:  # ~4 MB each at full width
-                _REFERENCE_CACHE.popitem(last=False)
-    return value
+    return A, grid, ma, maa
 
 
 # ---------------------------------------------------------------- one scan or two printings
@@ -328,12 +338,10 @@ _SURFACE_CACHE: OrderedDict[str, _Reference] = OrderedDict()
 
 
 def _reference_surface(a: PageFingerprint) -> _Reference:
-    key = f"{a.digest}:{a.gray.shape}" if a.digest else ""
-    with _REFERENCE_LOCK:
-        hit = _SURFACE_CACHE.get(key) if key else None
-        if hit is not None:
-            _SURFACE_CACHE.move_to_end(key)
-            return hit
+    return _kept(_SURFACE_CACHE, f"{a.digest}:{a.gray.shape}" if a.digest else "", lambda: _make_reference_surface(a))
+
+
+def _make_reference_surface(a: PageFingerprint) -> _Reference:
     sf = _surface(a.gray)
     n, mg = NOISE_BLOCK, _NOISE_MARGIN
     h, w = a.gray.shape
@@ -347,13 +355,7 @@ def _reference_surface(a: PageFingerprint) -> _Reference:
     # a faint printed pattern (guilloché, microprint) raises a block's residual above the
     # blank paper's: two printings share it, so such blocks are left out
     plain = [(y, x) for y, x, s in found if s <= 2 * level]
-    value = _Reference(sf, plain, level)
-    if key:
-        with _REFERENCE_LOCK:
-            _SURFACE_CACHE[key] = value
-            while len(_SURFACE_CACHE) > 8:
-                _SURFACE_CACHE.popitem(last=False)
-    return value
+    return _Reference(sf, plain, level)
 
 
 _NOISE_MARGIN = 16  # around a block, for the blur and the paper-level window
