@@ -106,3 +106,14 @@ def test_funding_conflict_is_an_art10_note_that_never_routes_to_false_materials(
     f = flag("FUNDING_CONFLICT", ["registry"])
     settle([f])
     assert f.rule == "ART10"
+
+
+def test_a_reading_is_proven_only_by_readings_of_the_same_value():
+    from validators.ocr_tolerance import reading_proof
+
+    ocr = Provenance(file="c.pdf", page=1, bbox=None, confidence=0.9, text="", engine="rapidocr", value="174406001210001")
+    form = Provenance(file="f.docx", page=1, bbox=None, confidence=1.0, text="", engine="docx", value="1744060012100001")
+    assert reading_proof([ocr, form], "174406001210001") == ["single_ocr"]  # the form states another number
+    assert reading_proof([ocr, form], "1744060012100001") == ["exact_reading"]
+    ocr.rereads = [{"engine": "tesseract", "value": "174406001210001"}]
+    assert reading_proof([ocr, form], "174406001210001") == ["confirmed_reading"]

@@ -379,6 +379,12 @@ def test_certificate_of_unknown_layout_is_at_most_a_request_to_verify(clean, tmp
     assert "CERTIFICATE_INCONSISTENT" not in codes(clean[1])
     rec = good_record(tmp_path)
     rec.members[0].certificate_number = "粤人社2017-00123"
+    # read by one OCR pass only: no finding at all
+    rec.members[0].provenance["certificate_number"] = [prov("cert_0.jpg", 1, "粤人社2017-00123", "qualification_certificate",
+                                                            engine="rapidocr")]
+    assert "CERTIFICATE_INCONSISTENT" not in codes(run(rec))
+    # printed so (text layer): a request to verify, never an accusation
+    rec.members[0].provenance["certificate_number"][0].engine = "text_layer"
     f = [f for f in run(rec).flags if f.code == "CERTIFICATE_INCONSISTENT"]
     assert len(f) == 1 and f[0].severity == "medium" and "核验" in f[0].detail
     assert run(rec).recommendation == "proceed"

@@ -60,10 +60,12 @@ def reading_is_solid(p: Provenance, value: str, normalise=lambda s: s, others: t
 
 
 def reading_proof(provs: list[Provenance], value: str, normalise=lambda s: s) -> list[str]:
-    """What one stated value rests on: an exact reading, a reading confirmed by a re-read or
-    by a second document stating the same, else a single OCR reading."""
-    if any(p.engine in EXACT_ENGINES for p in provs):
+    """What one stated value rests on: an exact reading of that very value, a reading
+    confirmed by a re-read or by a second document stating the same, else a single OCR
+    reading (another document's exact reading of another value confirms nothing)."""
+    stating = [p for p in provs if normalise(p.value or p.text or "") == value]
+    if any(p.engine in EXACT_ENGINES for p in stating):
         return ["exact_reading"]
-    if len({(p.file, p.page) for p in provs}) >= 2 or any(reading_is_solid(p, value, normalise) for p in provs):
+    if len({(p.file, p.page) for p in stating}) >= 2 or any(reading_is_solid(p, value, normalise) for p in stating):
         return ["confirmed_reading"]
     return ["single_ocr"]
