@@ -57,7 +57,10 @@ def one_dossier_batch(tmp_path_factory):
     # Three of D01's files keep each run short: a scan (OCR), a born-digital PDF (text
     # layer, OCR'd for comparison) and the Word form.
     batch = tmp_path_factory.mktemp("batch")
-    for rel in ("1-技师工作站设立申请表.docx", "4-成员材料/欧家豪/身份证及证书.pdf", "4-成员材料/欧家豪/劳动合同.pdf"):
+    # the member whose folder holds the text-layer contract (names change with the generator)
+    member = next(p.parent for p in sorted((SAMPLE_BATCH / DOSSIER).glob("4-成员材料/*/劳动合同.pdf")))
+    rels = ["1-技师工作站设立申请表.docx"] + [str(p.relative_to(SAMPLE_BATCH / DOSSIER)) for p in sorted(member.glob("*.pdf"))]
+    for rel in rels:
         (batch / DOSSIER / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(SAMPLE_BATCH / DOSSIER / rel, batch / DOSSIER / rel)
     return batch
