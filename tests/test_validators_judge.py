@@ -263,6 +263,13 @@ def test_art10_and_funding_conflict(tmp_path):
     j = run(rec, registry=[old])
     assert status(j)["ART10"] == "pass" and "FUNDING_CONFLICT" not in codes(j)
     assert status(run(rec))["ART10"] == "needs_review"
+    # another unit of the same name (its own credit code) is not this applicant
+    other = RegistryRow(UNIT, make_uscc(org_body="MA4UQ7R9"), "技能大师工作室", 2026, [], 3)
+    j = run(rec, registry=[other])
+    assert status(j)["ART10"] == "pass" and "FUNDING_CONFLICT" not in codes(j)
+    # a row that records no code is matched by name
+    j = run(rec, registry=[RegistryRow(UNIT, None, "技能大师工作室", 2026, [], 4)])
+    assert "FUNDING_CONFLICT" in codes(j)
 
 
 def test_art17_lapsed_in_judgement(tmp_path):

@@ -12,10 +12,16 @@ from validators.registry import RegistryRow
 
 
 def registry_rows_for(record: DossierRecord, index: BatchIndex) -> list[RegistryRow]:
+    """The registry's rows for this applicant: by its credit code; by name only for rows
+    that record no code, or when the dossier's code was not read (a row with another code
+    is another unit of the same name, not this one)."""
     a = record.applicant
     if a.uscc and uscc_id.compact(a.uscc) in index.registry_by_uscc:
         return index.registry_by_uscc[uscc_id.compact(a.uscc)]
-    return index.registry_by_name.get(norm_name(a.name), []) if a.name else []
+    named = index.registry_by_name.get(norm_name(a.name), []) if a.name else []
+    if a.uscc and uscc_id.is_valid(a.uscc):
+        return [r for r in named if not r.uscc]
+    return named
 
 
 def check_art10(record: DossierRecord, index: BatchIndex, as_of: dt.date, registry_given: bool) -> tuple[Check, list[Flag]]:
