@@ -24,13 +24,6 @@ def table() -> dict:
     return data("flags.yaml")
 
 
-def proof_texts(proof: list[str]) -> list[str]:
-    """The Chinese description of each proof item (unknown items as they are)."""
-    t = table()
-    known = {**t["proofs"], **t["caps"]}
-    return [known.get(p, p) for p in proof]
-
-
 def supports_high(code: str, proof: list[str]) -> bool:
     t = table()
     if any(p in t["caps"] for p in proof):
