@@ -60,7 +60,7 @@ def _collect(root: Path, prefix: str, work_dir: Path, depth: int,
         for d in list(dirnames):
             if (here / d).is_symlink():
                 rel = prefix + (here / d).relative_to(root).as_posix()
-                errors.append(failed(rel, here / d, "", "unknown", "unsafe_archive", "符号链接目录，已忽略"))
+                errors.append(failed(rel, here / d, "", "unknown", "symlink", "指向文件夹"))
                 dirnames.remove(d)
         for name in sorted(filenames):
             path = here / name
@@ -68,16 +68,26 @@ def _collect(root: Path, prefix: str, work_dir: Path, depth: int,
             if archive._skip(rel):
                 continue
             if path.is_symlink():
-                errors.append(failed(rel, path, "", "unknown", "unsafe_archive", "符号链接，已忽略"))
+                errors.append(failed(rel, path, "", "unknown", "symlink"))
                 continue
-            try:
-                is_zip = path.is_file() and path.stat().st_size > 0 and _is_zip(path)
-            except OSError:
-                is_zip = False
-            if is_zip:
-                _expand_zip(path, rel, work_dir, depth + 1, files, errors)
-            else:
-                files.append((rel, path))
+            _add(rel, path, work_dir, depth, files, errors)
+
+
+def _add(rel: str, path: Path, work_dir: Path, depth: int,
+         files: list[tuple[str, Path]], errors: list[FileReading]) -> None:
+    """One file of a dossier: a zip is unpacked (its failure stays on it), anything else listed."""
+    try:
+        is_zip = path.is_file() and path.stat().st_size > 0 and _is_zip(path)
+    except OSError:
+        is_zip = False
+    if not is_zip:
+        files.append((rel, path))
+        return
+    try:
+        _expand_zip(path, rel, work_dir, depth + 1, files, errors)
+    except Exception as e:  # noqa: BLE001 - one archive's failure stays on that archive
+        log.warning("unpacking %s failed", rel, exc_info=True)
+        errors.append(failed(rel, path, "", "zip", "corrupt", f"解压时出错（{type(e).__name__}）"))
 
 
 def _expand_zip(path: Path, rel: str, work_dir: Path, depth: int,
@@ -87,15 +97,24 @@ def _expand_zip(path: Path, rel: str, work_dir: Path, depth: int,
                              f"压缩包嵌套超过 {archive.MAX_DEPTH} 层"))
         return
     sha = sha256_file(path)
-    dest = work_dir / "unpacked" / sha[:24]
-    result = archive.unpack(path, dest)
+    result = archive.unpack(path, work_dir / "unpacked" / sha[:24])
+    _add_unpacked(result, path, sha, rel, work_dir, depth, files, errors)
+
+
+def _add_unpacked(result: archive.Unpacked, path: Path, sha: str, rel: str, work_dir: Path, depth: int,
+                  files: list[tuple[str, Path]], errors: list[FileReading]) -> None:
+    """The entries of an unpacked archive under their names in the archive (not the names
+    they were given on disk), refused entries as findings; nested zips recurse."""
+    prefix = f"{rel}/" if rel else ""
     if result.fatal:
-        errors.append(failed(rel, path, sha, "zip", result.fatal.code, result.fatal.detail))
+        errors.append(failed(rel or path.name, path, sha, "zip", result.fatal.code, result.fatal.detail))
         return
     for r in result.refused:
-        errors.append(_refusal_reading(f"{rel}/{r.name}", path, r))
-    # Members are re-walked from the unpacked folder so nested zips recurse the same way.
-    _collect(dest, f"{rel}/", work_dir, depth, files, errors)
+        errors.append(_refusal_reading(prefix + r.name if r.name else (rel or path.name), path, r))
+    if not result.members and not result.refused:
+        errors.append(failed(rel or path.name, path, sha, "zip", "empty", "压缩包内没有文件"))
+    for name, target in result.members:
+        _add(prefix + name, target, work_dir, depth, files, errors)
 
 
 def open_dossier(src: Path, work_dir: Path) -> tuple[list[tuple[str, Path]], list[FileReading]]:
@@ -113,14 +132,8 @@ def open_dossier(src: Path, work_dir: Path) -> tuple[list[tuple[str, Path]], lis
         _collect(src, "", work_dir, 0, files, errors)
     elif src.is_file():
         sha = sha256_file(src)
-        dest = work_dir / "unpacked" / sha[:24]
-        result = archive.unpack(src, dest)
-        if result.fatal:
-            errors.append(failed(src.name, src, sha, "zip", result.fatal.code, result.fatal.detail))
-        else:
-            for r in result.refused:
-                errors.append(_refusal_reading(r.name, src, r))
-            _collect(dest, "", work_dir, 1, files, errors)
+        result = archive.unpack(src, work_dir / "unpacked" / sha[:24])
+        _add_unpacked(result, src, sha, "", work_dir, 1, files, errors)
     else:
         errors.append(failed(src.name, src, "", "unknown", "corrupt", "申报材料不存在或无法访问"))
     files.sort(key=lambda t: t[0])

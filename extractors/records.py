@@ -91,7 +91,7 @@ class FileReading:
     sha256: str
     kind: str  # pdf | docx | image | doc | wps | zip-member | unknown
     pages: list[Page] = field(default_factory=list)
-    error_code: str | None = None  # corrupt | encrypted | empty | unsupported | too_large | legacy_unconverted | ocr_timeout | unsafe_archive
+    error_code: str | None = None  # corrupt | encrypted | empty | unsupported | too_large | legacy_unconverted | ocr_timeout | unsafe_archive | unsafe_package
     error: str | None = None  # reason in Chinese, for the reviewer
     meta: dict[str, Any] = field(default_factory=dict)  # e.g. pdf producer, embedded image count
 

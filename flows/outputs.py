@@ -5,6 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from extractors.isolation import StageFailure, dossier_reason, stage_of
 from extractors.records import DossierRecord
 from flows import pipeline
 from flows.settings import RunSettings
@@ -20,9 +21,13 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
 
     if record.error and not record.documents:
         # Nothing was read: judging an empty record would read as "ineligible", which it is not.
-        return write_failed_dossier(record.dossier_id, RuntimeError(record.error), settings, screened_at, ruleset.name)
+        return write_failed_dossier(record.dossier_id, RuntimeError(record.error), settings, screened_at, ruleset.name,
+                                    reason=record.error)
     as_of = pipeline.parse_as_of(settings.as_of)
-    judgement = judge(record, index, ruleset, as_of, registry_given)
+    try:
+        judgement = judge(record, index, ruleset, as_of, registry_given)
+    except Exception as exc:  # failures of one document are caught inside; this one is not tied to any
+        raise StageFailure("judge", exc) from exc
     result = build_result(record, judgement, as_of=as_of, rule_set=ruleset.name, screened_at=screened_at)
     final = Path(settings.out_dir) / record.dossier_id
     intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
@@ -71,18 +76,22 @@ def _unchanged_outputs(settings: RunSettings, final: Path, stamp: str) -> dict |
         return None
 
 
-def write_failed_dossier(dossier_id: str, exc: BaseException, settings: RunSettings, screened_at: str, rule_set: str) -> dict:
+def write_failed_dossier(dossier_id: str, exc: BaseException, settings: RunSettings, screened_at: str, rule_set: str,
+                         record: DossierRecord | None = None, reason: str | None = None) -> dict:
     """A dossier whose judgement or reports failed still gets a complete result that says so
-    and routes it to a person: every check needs review, nothing is decided."""
-    from extractors.masking import mask_text
+    (naming the stage) and routes it to a person: every check needs review, nothing is
+    decided. The files it was read from are still listed when `record` is given."""
     from reports.atomic import atomic_dir
     from reports.result_json import build_result
     from reports.worksheet import write_worksheet
     from validators.findings import Check, Judgement
     from validators.judge import CHECK_ORDER
 
-    reason = f"系统处理本卷宗时出错（{type(exc).__name__}: {mask_text(str(exc))[:200]}），未能完成自动审查，请人工审查全部材料"
-    record = DossierRecord(dossier_id=dossier_id, error=reason)
+    if reason is None:
+        stage, cause = stage_of(exc, "report")
+        reason = dossier_reason(stage, cause)
+    record = DossierRecord(dossier_id=dossier_id, files=list(record.files) if record else [],
+                           documents=list(record.documents) if record else [], error=reason)
     judgement = Judgement(checks=[Check(rule, "needs_review", reason) for rule in CHECK_ORDER], flags=[],
                           recommendation="request_correction", recommendation_reason=reason)
     as_of = pipeline.parse_as_of(settings.as_of)

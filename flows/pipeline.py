@@ -35,13 +35,24 @@ class OcrJob:
 
 
 def read_dossier_files(src: Path, work_dir: Path, dpi: int = 300) -> list[FileReading]:
-    from extractors.ingest import open_dossier, read_file
+    from extractors.ingest import open_dossier
 
     dwork = work_dir / _safe(dossier_id_of(src))
     dwork.mkdir(parents=True, exist_ok=True)
     entries, refused = open_dossier(src, dwork)
-    readings = [read_file(rel, path, dwork, dpi=dpi) for rel, path in entries]
+    readings = [_read_one(rel, path, dwork, dpi) for rel, path in entries]
     return readings + list(refused)
+
+
+def _read_one(rel: str, path: Path, work_dir: Path, dpi: int) -> FileReading:
+    from extractors.carriers.common import failed
+    from extractors.ingest import read_file
+    from extractors.isolation import document_reason
+
+    try:
+        return read_file(rel, path, work_dir, dpi=dpi)
+    except Exception as exc:  # noqa: BLE001 - read_file guards its readers; this is the last net
+        return failed(rel, path, "", "unknown", "corrupt", document_reason("read", exc))
 
 
 def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
@@ -89,18 +100,55 @@ def _ocr_error_text(code: str) -> str:
 
 
 def extract_record(dossier_id: str, files: list[FileReading]) -> DossierRecord:
+    """Classify, extract and assemble; a file or document whose step fails keeps its
+    reason on its own document and the others are extracted as usual."""
     from extractors.assemble import assemble
     from extractors.classify import classify_pages
     from extractors.fields import extract_fields
+    from extractors.isolation import document_reason, mark_document
 
-    pages = [p for f in files for p in f.pages]
-    documents = classify_pages(pages)
-    by_key = {(p.file, p.page): p for p in pages}
+    # Documents never span files, so classifying file by file gives the same documents.
+    documents = []
+    for f in files:
+        if not f.pages:
+            continue
+        try:
+            documents += classify_pages(f.pages)
+        except Exception as exc:  # noqa: BLE001 - one file's failure stays on that file
+            mark_document(documents, f.file, document_reason("extract", exc), [p.page for p in f.pages])
+    by_key = {(p.file, p.page): p for f in files for p in f.pages}
     filled = []
     for doc in documents:
         doc_pages = [by_key[(doc.file, n)] for n in doc.pages if (doc.file, n) in by_key]
-        filled.append(extract_fields(doc, doc_pages))
-    return assemble(dossier_id, files, filled)
+        try:
+            filled.append(extract_fields(doc, doc_pages))
+        except Exception as exc:  # noqa: BLE001
+            doc.fields, doc.rows = {}, []
+            mark_document([doc], doc.file, document_reason("extract", exc))
+            filled.append(doc)
+    try:
+        return assemble(dossier_id, files, filled)
+    except Exception:
+        # Find the documents assembly fails on, note them, and assemble the rest.
+        bad = [(d, e) for d in filled if (e := _assembly_error(dossier_id, files, d)) is not None]
+        if not bad:
+            raise  # not tied to any document: a dossier-level failure of this stage
+        for d, _ in bad:
+            d.fields, d.rows = {}, []
+        record = assemble(dossier_id, files, filled)
+        for d, exc in bad:
+            mark_document([d], d.file, document_reason("extract", exc))
+        return record
+
+
+def _assembly_error(dossier_id: str, files: list[FileReading], doc) -> Exception | None:
+    from extractors.assemble import assemble
+
+    try:
+        assemble(dossier_id, files, [doc])
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return exc
 
 
 # Fields whose misreading would become an accusation: re-read before judging.
@@ -184,11 +232,14 @@ def crosscheck_text_layers(record: DossierRecord, engine: str | None) -> int:
     from extractors.ocr import reread
     from validators.flags.documents import missing_layer_tokens
 
+    from extractors.isolation import guarded
+
     done = 0
     for page in record.pages:
         if not page.image_path:
             continue
-        for token, lines in missing_layer_tokens(record, page).items():
+        missing = guarded(record, page.file, "crosscheck", lambda: missing_layer_tokens(record, page), {})
+        for token, lines in missing.items():
             boxes = [ln.bbox for ln in lines if ln.bbox]
             if not boxes:
                 continue

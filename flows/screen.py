@@ -20,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from extractors import page_memo
+from extractors.isolation import stage_of
 from extractors.masking import mask_text
 from extractors.records import DossierRecord, FileReading
 from flows import pipeline
@@ -53,10 +54,18 @@ def ocr_page_task(job: pipeline.OcrJob, engine: str, timeout: float, cache_dir: 
 
 @task(name="extract-dossier", cache_policy=NO_CACHE)
 def extract_task(dossier_id: str, files: list[FileReading], crosscheck_engine: str | None) -> DossierRecord:
-    record = pipeline.extract_record(dossier_id, files)
-    pipeline.crosscheck_identifiers(record, crosscheck_engine)
-    pipeline.crosscheck_dates(record, crosscheck_engine)
-    pipeline.crosscheck_text_layers(record, crosscheck_engine)
+    from extractors.isolation import StageFailure
+
+    try:
+        record = pipeline.extract_record(dossier_id, files)
+    except Exception as exc:
+        raise StageFailure("extract", exc) from exc
+    try:
+        pipeline.crosscheck_identifiers(record, crosscheck_engine)
+        pipeline.crosscheck_dates(record, crosscheck_engine)
+        pipeline.crosscheck_text_layers(record, crosscheck_engine)
+    except Exception as exc:
+        raise StageFailure("crosscheck", exc) from exc
     return record
 
 
@@ -77,10 +86,12 @@ def _bytes_of(src: Path) -> int:
         return 0
 
 
-def _failed_record(dossier_id: str, exc: BaseException) -> DossierRecord:
-    record = DossierRecord(dossier_id=dossier_id)
-    record.error = f"本卷宗处理失败：{type(exc).__name__}: {mask_text(str(exc))[:300]}"
-    return record
+def _failed_record(dossier_id: str, exc: BaseException, stage: str) -> DossierRecord:
+    """A dossier a stage failed on as a whole (a failure of one file stays on that file)."""
+    from extractors.isolation import dossier_reason
+
+    stage, cause = stage_of(exc, stage)
+    return DossierRecord(dossier_id=dossier_id, error=dossier_reason(stage, cause))
 
 
 @flow(name="screen-batch", log_prints=False)
@@ -144,7 +155,7 @@ def screen_batch(settings: RunSettings) -> dict:
                 files_of[did] = fut.result()
             except Exception as exc:
                 logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(exc))[:200])
-                records[did] = _failed_record(did, exc)
+                records[did] = _failed_record(did, exc, "read")
             progress.advance()
         times.add("read", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
 
@@ -179,7 +190,7 @@ def screen_batch(settings: RunSettings) -> dict:
                 cache.put(keys[did], records[did])
             except Exception as exc:
                 logger.warning("抽取卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
-                records[did] = _failed_record(did, exc)
+                records[did] = _failed_record(did, exc, "extract")
             progress.advance()
         times.add("extract", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
 
@@ -212,7 +223,7 @@ def screen_batch(settings: RunSettings) -> dict:
                 logger.error("输出卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
                 from flows.outputs import write_failed_dossier
 
-                results[did] = write_failed_dossier(did, exc, settings, screened_at, ruleset.name)
+                results[did] = write_failed_dossier(did, exc, settings, screened_at, ruleset.name, record=records.get(did))
             progress.advance()
         times.add("report", time.perf_counter() - t0)
 

@@ -89,12 +89,15 @@ def test_archive_limits_total_entries_and_depth(tmp_path, monkeypatch):
     with zipfile.ZipFile(z, "w") as zf:
         for i in range(3):
             zf.writestr(f"f{i}.pdf", b"%PDF")
+    # Entry by entry: the first two are read, the rest listed as refused.
     files, errors = open_dossier(z, tmp_path / "w1")
-    assert files == [] and errors[0].error_code == "unsafe_archive" and "条目数" in errors[0].error
+    assert [rel for rel, _ in files] == ["f0.pdf", "f1.pdf"]
+    assert len(errors) == 1 and errors[0].error_code == "unsafe_archive" and "条目数" in errors[0].error
     monkeypatch.setattr(archive, "MAX_ENTRIES", 2000)
-    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 10)
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 10)  # room for two 4-byte entries
     files, errors = open_dossier(z, tmp_path / "w2")
-    assert files == [] and "总大小" in errors[0].error
+    assert [rel for rel, _ in files] == ["f0.pdf", "f1.pdf"]
+    assert [e.file for e in errors] == ["f2.pdf"] and "总量" in errors[0].error
     monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 1 << 30)
     # zip in zip in zip in zip dossier: the innermost level is refused.
     inner = b"%PDF"

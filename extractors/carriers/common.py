@@ -15,6 +15,9 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 500
 # Pillow's own bomb guard is 179 Mpx; a 600 dpi A3 scan is ~70 Mpx.
 MAX_IMAGE_PIXELS = 120_000_000
+# A PDF page is rendered at most this large (an A3 page at 300 dpi is 17.5 Mpx); a larger
+# page box is rendered at a lower resolution rather than allocating gigabytes.
+MAX_RENDER_PIXELS = 40_000_000
 
 # error_code -> reason shown to the reviewer (details appended after "：").
 REASONS = {
@@ -25,6 +28,8 @@ REASONS = {
     "too_large": "文件过大，超出处理上限",
     "legacy_unconverted": "旧版 Word/WPS 文件（.doc/.wps）未能转换：本机未安装 LibreOffice，请人工打开核对或要求申请单位提交 PDF/DOCX",
     "unsafe_archive": "压缩包条目不安全，已拒绝解压",
+    "unsafe_package": "文件内部结构异常，已拒绝读取",
+    "symlink": "符号链接，已忽略（不读取其指向的文件）",
 }
 
 

@@ -105,6 +105,11 @@ def read_docx(rel: str, path: Path, work_dir: Path, sha256: str, kind: str = "do
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    from extractors.carriers.archive import package_problem
+
+    problem = package_problem(path)
+    if problem:
+        return failed(rel, path, sha256, kind, "unsafe_package", problem)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as e:

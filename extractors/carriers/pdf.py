@@ -16,7 +16,7 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image
 
-from extractors.carriers.common import MAX_PAGES, failed, page_image_path, save_png
+from extractors.carriers.common import MAX_PAGES, MAX_RENDER_PIXELS, failed, page_image_path, save_png
 from extractors.records import FileReading, Page, TextLine
 from extractors.textclean import clean_line
 
@@ -245,6 +245,14 @@ def _derotated_copy(path: Path, work_dir: Path, sha256: str, turned: dict[int, i
     return dest
 
 
+def _render_scale(size_pt: tuple[float, float], dpi: int) -> float:
+    """dpi / 72, lowered for a page so large (a hostile or mis-made MediaBox) that its image
+    would pass the pixel limit: the page is still shown, at a lower resolution."""
+    scale = dpi / 72.0
+    area = max(1.0, float(size_pt[0]) * float(size_pt[1]))
+    return min(scale, math.sqrt(MAX_RENDER_PIXELS / area))
+
+
 def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
                stats: list[dict]) -> Page:
     page = Page(file=rel, page=i + 1)
@@ -278,7 +286,7 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
             with _PDFIUM:
                 pdf_page = doc[i]
                 try:
-                    bitmap = pdf_page.render(scale=dpi / 72.0)
+                    bitmap = pdf_page.render(scale=_render_scale(pdf_page.get_size(), dpi))
                     # A copy owned by Python: the bitmap is freed (a pdfium call) here,
                     # under the lock, not by the garbage collector on some other thread.
                     img = bitmap.to_pil()

@@ -5,6 +5,7 @@ import os
 import re
 import unicodedata
 
+from extractors.isolation import guarded
 from extractors.page_image import is_cached
 from extractors.records import DossierRecord, Page, Provenance, TextLine
 from validators.findings import Flag
@@ -37,11 +38,12 @@ def page_owner(record: DossierRecord, file: str, page: int) -> str:
 def pdf_flags(record: DossierRecord) -> list[Flag]:
     flags = []
     for f in record.files:
-        if f.kind != "pdf" or not f.source_path or not os.path.exists(f.source_path):
+        # A file reading refused (encrypted, corrupt) has its finding already.
+        if f.kind != "pdf" or f.error_code or not f.source_path or not os.path.exists(f.source_path):
             continue
-        reasons = inspect_pdf(f.source_path)
+        reasons = guarded(record, f.file, "forensics", lambda: inspect_pdf(f.source_path), [])
         if reasons:
-            changed = pages_changed_by_updates(f.source_path)
+            changed = guarded(record, f.file, "forensics", lambda: pages_changed_by_updates(f.source_path), [])
             if changed:
                 reasons.insert(0, f"增量更新替换了第{'、'.join(map(str, changed))}页的页面内容（文件中保留的原始版本与现版本不同）")
             ev = [Provenance(file=f.file, page=p, bbox=None, confidence=1.0, text="", engine="pdf") for p in (changed or [1])]
@@ -102,7 +104,7 @@ def text_layer_flags(record: DossierRecord) -> list[Flag]:
     does show was the first engine's misreading and is dropped."""
     flags = []
     for page in record.pages:
-        missing = missing_layer_tokens(record, page)
+        missing = guarded(record, page.file, "forensics", lambda: missing_layer_tokens(record, page), {})
         reread = page.layer_rereads or {}
         missing = {t: ls for t, ls in missing.items() if t not in reread or not _near(t, _clean(reread[t]))}
         if not missing:
@@ -136,6 +138,17 @@ def value_box(p: Provenance):
     return (start, y0, x1, y1) if x1 - start > 0.02 else p.bbox
 
 
+def _page_scores(image_path: str, provs: list[Provenance]) -> list[dict] | None:
+    try:
+        scores = ela.region_scores(image_path, [value_box(p) for p in provs])
+    except (OSError, ValueError):
+        return None
+    for p, s in zip(provs, scores):
+        delta = ela.background_delta(image_path, value_box(p))
+        s["background_delta"] = round(delta, 1) if delta is not None else None
+    return scores
+
+
 def image_flags(record: DossierRecord) -> list[Flag]:
     boxes: dict[tuple[str, int], list[Provenance]] = {}
     objs = [record.applicant, record.bank_account] + list(record.members)
@@ -151,14 +164,9 @@ def image_flags(record: DossierRecord) -> list[Flag]:
     scored = {}
     for page in sorted(todo, key=lambda pg: not is_cached(pg.image_path)):
         provs = boxes[(page.file, page.page)]
-        try:
-            scores = ela.region_scores(page.image_path, [value_box(p) for p in provs])
-        except (OSError, ValueError):
-            continue
-        for p, s in zip(provs, scores):
-            delta = ela.background_delta(page.image_path, value_box(p))
-            s["background_delta"] = round(delta, 1) if delta is not None else None
-        scored[id(page)] = scores
+        scores = guarded(record, page.file, "forensics", lambda: _page_scores(page.image_path, provs), None)
+        if scores is not None:
+            scored[id(page)] = scores
     flags = []
     for page in todo:
         if id(page) not in scored:

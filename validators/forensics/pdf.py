@@ -106,7 +106,7 @@ def pages_changed_by_updates(path: str | Path) -> list[int]:
     try:
         with pikepdf.open(io.BytesIO(data[:end])) as first, pikepdf.open(path) as last:
             before, after = _page_contents(first), _page_contents(last)
-    except (pikepdf.PdfError, OSError, ValueError):
+    except (pikepdf.PdfError, pikepdf.PasswordError, OSError, ValueError):
         return []
     changed = [i + 1 for i, (a, b) in enumerate(zip(before, after)) if a != b]
     return changed + list(range(len(before) + 1, len(after) + 1))
@@ -120,6 +120,10 @@ def inspect_pdf(path: str | Path) -> list[str]:
     try:
         pdf = pikepdf.open(path)  # read-only use: never saved
     except (pikepdf.PdfError, OSError):
+        return reasons
+    except pikepdf.PasswordError:
+        # Opening needs the user password: reading refused the file already, and its
+        # structure cannot be examined without decrypting it.
         return reasons
     with pdf:
         prev = pdf.trailer.get("/Prev")
