@@ -15,7 +15,10 @@ from extractors.carriers import archive
 from extractors.carriers.common import MAX_FILE_BYTES, failed
 from extractors.carriers.docx import read_docx
 from extractors.carriers.image import read_image
+from extractors.carriers.legacy import KINDS as OFFICE_KINDS
 from extractors.carriers.legacy import read_legacy
+from extractors.carriers.ofd import read_ofd
+from extractors.carriers.sheet import read_sheet
 from extractors.carriers.pdf import read_pdf
 from extractors.carriers.sniff import IMAGE_KINDS, sha256_file, sniff
 from extractors.records import FileReading
@@ -41,14 +44,15 @@ def _refusal_reading(rel: str, src: Path, r: archive.Refusal) -> FileReading:
     return failed(rel, src, "", "zip-member", r.code, r.detail)
 
 
-_OFFICE_SUFFIXES = {".docx", ".doc", ".wps", ".xlsx", ".xls", ".pptx", ".ofd"}
+_OFFICE_SUFFIXES = {".docx", ".doc", ".wps", ".xlsx", ".xls", ".et", ".pptx", ".ppt", ".dps", ".ofd"}
 
 
 def _is_zip(path: Path) -> bool:
     # A damaged .docx sniffs as a plain zip; it is still a document to report, not a folder.
     if path.suffix.lower() in _OFFICE_SUFFIXES:
         return False
-    return path.suffix.lower() == ".zip" or sniff(path) == "zip"
+    # By content: an OFD or a .docx named .zip is a document, not a folder.
+    return sniff(path) == "zip"
 
 
 def _collect(root: Path, prefix: str, work_dir: Path, depth: int,
@@ -167,8 +171,12 @@ def read_file(rel: str, path: Path, work_dir: Path, dpi: int = 300) -> FileReadi
             reading = read_image(rel, path, work_dir, sha, kind)
         elif kind == "docx":
             reading = read_docx(rel, path, work_dir, sha)
-        elif kind in ("doc", "wps", "rtf"):
-            reading = read_legacy(rel, path, work_dir, sha, kind)
+        elif kind == "xlsx":
+            reading = read_sheet(rel, path, sha)
+        elif kind == "ofd":
+            reading = read_ofd(rel, path, work_dir, sha, dpi)
+        elif kind in OFFICE_KINDS:
+            reading = read_legacy(rel, path, work_dir, sha, kind, dpi)
         elif kind == "zip":
             reading = failed(rel, path, sha, "zip", "unsupported", "压缩包应由 open_dossier 解压")
         else:
@@ -188,7 +196,8 @@ def read_file(rel: str, path: Path, work_dir: Path, dpi: int = 300) -> FileReadi
 _EXT_KINDS = {
     "pdf": {"pdf"}, "jpg": {"jpeg"}, "jpeg": {"jpeg"}, "png": {"png"}, "tif": {"tiff"},
     "tiff": {"tiff"}, "docx": {"docx"}, "doc": {"doc", "docx", "rtf"}, "wps": {"wps", "doc", "docx"},
-    "gif": {"gif"}, "bmp": {"bmp"}, "webp": {"webp"}, "zip": {"zip"},
+    "xls": {"xls"}, "et": {"xls"}, "xlsx": {"xlsx"}, "ppt": {"ppt"}, "dps": {"ppt"}, "pptx": {"pptx"},
+    "gif": {"gif"}, "bmp": {"bmp"}, "webp": {"webp"}, "zip": {"zip"}, "ofd": {"ofd"},
 }
 
 

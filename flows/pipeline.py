@@ -61,12 +61,14 @@ def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
         # A full text layer over a full-page scan is what someone's OCR software claimed the
         # image says: always read the image again to compare.
         over_image = {s.get("page") for s in f.meta.get("pages", []) if s.get("text_over_image")}
+        # An OFD page without a scan is drawn from its own text: OCR could only confirm it.
+        drawn = {s.get("page") for s in f.meta.get("pages", []) if s.get("image_from_text")}
         for p in f.pages:
             if not p.image_path:
                 continue
             if p.needs_ocr:
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
-            elif p.text_source == "text_layer" and (
+            elif p.text_source == "text_layer" and p.page not in drawn and (
                 p.page in over_image or _prints_identifier(p.text)
             ):
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))

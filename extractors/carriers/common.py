@@ -26,7 +26,7 @@ REASONS = {
     "empty": "文件为空（0 字节）",
     "unsupported": "不支持的文件类型",
     "too_large": "文件过大，超出处理上限",
-    "legacy_unconverted": "旧版 Word/WPS 文件（.doc/.wps）未能转换：本机未安装 LibreOffice，请人工打开核对或要求申请单位提交 PDF/DOCX",
+    "legacy_unconverted": "Office/WPS 文件（.doc/.wps/.xls/.et/.ppt/.dps 等）未能转换：本机未安装 LibreOffice，请人工打开核对或要求申请单位提交 PDF/DOCX",
     "unsafe_archive": "压缩包条目不安全，已拒绝解压",
     "unsafe_package": "文件内部结构异常，已拒绝读取",
     "symlink": "符号链接，已忽略（不读取其指向的文件）",

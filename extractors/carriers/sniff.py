@@ -38,7 +38,8 @@ def sha256_file(path: Path) -> str:
 
 
 def sniff(path: Path) -> str:
-    """pdf | jpeg | png | tiff | gif | bmp | webp | docx | zip | doc | wps | rar | 7z | rtf | empty | unknown."""
+    """pdf | jpeg | png | tiff | gif | bmp | webp | docx | xlsx | pptx | ofd | zip | doc | wps | xls | ppt |
+    rar | 7z | rtf | empty | unknown."""
     with open(path, "rb") as f:
         head = f.read(1024)
     if not head:
@@ -56,8 +57,30 @@ def sniff(path: Path) -> str:
     if kind == "zip":
         return _zip_kind(path)
     if kind == "ole":
-        return "wps" if path.suffix.lower() in (".wps", ".et") else "doc"
+        return _ole_kind(path)
     return kind
+
+
+# Stream names (UTF-16LE in the compound file's directory) that tell a Word, Excel or
+# PowerPoint binary apart; Kingsoft WPS writes the same streams (.wps / .et / .dps).
+_OLE_STREAMS = (
+    ("WordDocument".encode("utf-16-le"), "doc"),
+    ("Workbook".encode("utf-16-le"), "xls"),
+    ("Book".encode("utf-16-le"), "xls"),
+    ("PowerPoint Document".encode("utf-16-le"), "ppt"),
+)
+_OLE_SCAN_BYTES = 64 * 1024 * 1024
+
+
+def _ole_kind(path: Path) -> str:
+    import mmap
+
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        end = min(len(m), _OLE_SCAN_BYTES)
+        for name, kind in _OLE_STREAMS:
+            if m.rfind(name, 0, end) != -1:
+                return "wps" if kind == "doc" and path.suffix.lower() == ".wps" else kind
+    return {".xls": "xls", ".et": "xls", ".ppt": "ppt", ".dps": "ppt", ".wps": "wps"}.get(path.suffix.lower(), "doc")
 
 
 def _zip_kind(path: Path) -> str:
@@ -69,4 +92,10 @@ def _zip_kind(path: Path) -> str:
         return "zip"
     if "word/document.xml" in names:
         return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
+    if "OFD.xml" in names or "/OFD.xml" in names:
+        return "ofd"  # GB/T 33190: a zip whose root holds OFD.xml
     return "zip"
