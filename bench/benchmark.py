@@ -181,6 +181,7 @@ def main(argv=None) -> int:
     ap.add_argument("--bare", action="store_true", help="time the bare OCR engines over the same pages")
     ap.add_argument("--add-one", action="store_true", help="screen all but the last dossier, then add the last one")
     ap.add_argument("--scaling", help="comma-separated dossier counts, e.g. 1,8,32")
+    ap.add_argument("--huge", action="store_true", help="also read a 2000-page PDF and a 500-page TIFF (bench/huge_inputs.py)")
     args = ap.parse_args(argv)
     cores = args.workers or os.cpu_count() or 2
     batch = Path(args.batch)
@@ -238,6 +239,10 @@ def main(argv=None) -> int:
         print(format_table(extraction_table(results, truth)))
         print("== flag precision, flags on clean dossiers, severity")
         print(format_precision(batch.name, precision_summary(results, truth)))
+    if args.huge:
+        from bench.huge_inputs import main as huge_inputs
+
+        huge_inputs([])
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -264,6 +264,7 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
             words = pp.extract_words(keep_blank_chars=False, use_text_flow=False)
             lines = _words_to_lines(words, float(pp.width), float(pp.height))
             cover, jpeg, n_images = _images(pp)
+            pp.flush_cache()  # a page's parsed objects are not needed again: memory stays flat
         except Exception as e:
             log.warning("text layer of %s p%d unreadable: %s", rel, i + 1, type(e).__name__)
     chars = sum(len(_MEANINGFUL.findall(ln.text)) for ln in lines)
