@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from extractors.carriers import archive
@@ -24,6 +25,31 @@ from extractors.carriers.sniff import IMAGE_KINDS, sha256_file, sniff
 from extractors.records import FileReading
 
 log = logging.getLogger(__name__)
+
+
+def dossier_id_of(src: Path) -> str:
+    return src.stem if src.is_file() else src.name
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w\-.]+", "_", name)[:100] or "dossier"
+
+
+def read_dossier(src: Path, work_dir: Path, dpi: int = 300) -> list[FileReading]:
+    """Every file of one dossier read into pages, refused entries as readings with their
+    reason; its scratch files go to a folder of its own under `work_dir`."""
+    from extractors.isolation import document_reason
+
+    dwork = Path(work_dir) / _safe(dossier_id_of(Path(src)))
+    dwork.mkdir(parents=True, exist_ok=True)
+    entries, refused = open_dossier(Path(src), dwork)
+    readings = []
+    for rel, path in entries:
+        try:
+            readings.append(read_file(rel, path, dwork, dpi=dpi))
+        except Exception as exc:  # noqa: BLE001 - read_file guards its readers; this is the last net
+            readings.append(failed(rel, path, "", "unknown", "corrupt", document_reason("read", exc)))
+    return readings + list(refused)
 
 
 def list_dossiers(batch_dir: Path) -> list[Path]:

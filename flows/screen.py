@@ -1,7 +1,8 @@
 """The batch screening flow: the only place that wires steps with Prefect.
 
-Pass 1 reads and extracts every dossier (page OCR fanned out over the task runner);
-pass 2 indexes cross-dossier facts; pass 3 judges and writes every dossier's outputs.
+`screen_batch` reads as its stages: cached records, reading, OCR, extraction, the batch
+index, judging and outputs, the summary. Each stage is a short function below that submits
+the plain steps (flows/pipeline.py names them) and returns what it produced.
 """
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import os
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -46,7 +48,7 @@ def read_files_task(src: str, work_dir: str, dpi: int) -> list[FileReading]:
 
 @task(name="ocr-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1,
       task_run_name="ocr-{job.dossier_id}-p{job.page}")
-def ocr_page_task(job: pipeline.OcrJob, engine: str, timeout: float, cache_dir: str):
+def ocr_page_task(job, engine: str, timeout: float, cache_dir: str):
     from extractors.ocr import ocr_page
 
     return ocr_page(job.image_path, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
@@ -61,9 +63,7 @@ def extract_task(dossier_id: str, files: list[FileReading], crosscheck_engine: s
     except Exception as exc:
         raise StageFailure("extract", exc) from exc
     try:
-        pipeline.crosscheck_identifiers(record, crosscheck_engine)
-        pipeline.crosscheck_dates(record, crosscheck_engine)
-        pipeline.crosscheck_text_layers(record, crosscheck_engine)
+        pipeline.crosscheck(record, crosscheck_engine)
     except Exception as exc:
         raise StageFailure("crosscheck", exc) from exc
     return record
@@ -94,147 +94,193 @@ def _failed_record(dossier_id: str, exc: BaseException, stage: str) -> DossierRe
     return DossierRecord(dossier_id=dossier_id, error=dossier_reason(stage, cause))
 
 
+@dataclass
+class _Run:
+    """What every stage of one screening shares: its settings, pools and progress."""
+
+    settings: RunSettings
+    logger: Any
+    times: StageTimes
+    progress: BatchProgress
+    local: ThreadPoolTaskRunner  # per-dossier stages; page OCR uses the flow's task runner
+    cache: RecordCache
+
+
 @flow(name="screen-batch", log_prints=False)
 def screen_batch(settings: RunSettings) -> dict:
+    """Pass 1 reads and extracts every dossier (page OCR fanned out over the task runner);
+    pass 2 indexes cross-dossier facts; pass 3 judges and writes every dossier's outputs."""
     from extractors.ingest import list_dossiers
+
+    screened_at = _prepare(settings)
+    sources = list_dossiers(Path(settings.batch_dir))
+    run = _Run(settings, get_run_logger(), StageTimes(), BatchProgress(enabled=settings.progress),
+               # Other processes would need the records and the index (OpenCV keypoints)
+               # pickled: the per-dossier stages stay on a local thread pool.
+               ThreadPoolTaskRunner(max_workers=settings.worker_count()), RecordCache(settings.cache_dir))
+    run.logger.info("批次共 %d 份卷宗", len(sources))
+    with run.progress, run.local:
+        cached, pending, keys = _cached_records(run, sources)
+        files_of, unread = _read_stage(run, pending)
+        ocr_images = _ocr_stage(run, files_of)
+        extracted = _extract_stage(run, files_of, keys)
+        records = {**cached, **unread, **extracted}
+        ordered = [records[did] for did in map(pipeline.dossier_id_of, sources) if did in records]
+        index, ruleset, registry_errors = _index_stage(run, ordered)
+        results = _report_stage(run, ordered, index, ruleset, screened_at)
+    summary = _summary_stage(run, results, registry_errors)
+    return {"summary": summary, "times": run.times, "dossiers": len(sources), "registry_errors": registry_errors,
+            "ocr_images": ocr_images}
+
+
+def _prepare(settings: RunSettings) -> str:
+    """Put the last complete outputs back after a killed run; point the page memo into
+    OUT_DIR (it describes personal documents); the run's time stamp."""
+    from reports.atomic import recover
+
+    recover(Path(settings.out_dir))
+    os.environ[page_memo.ENV] = str(settings.cache_dir / "pages")
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _cached_records(run: _Run, sources: list[Path]) -> tuple[dict, list, dict]:
+    """Pass 1a: records already extracted from the same bytes by the same code (a resumed
+    or incremental run starts here), the dossiers still to read, and every fingerprint."""
+    t0 = time.perf_counter()
+    cached, pending, keys = {}, [], {}
+    for src in sources:
+        did = pipeline.dossier_id_of(src)
+        keys[did] = dossier_fingerprint(src, run.settings.extraction_key())
+        record = run.cache.get(keys[did])
+        if record is not None:
+            cached[did] = record
+        else:
+            pending.append((did, src))
+    run.times.add("fingerprint", time.perf_counter() - t0)
+    run.logger.info("缓存命中 %d 份，待处理 %d 份", len(cached), len(pending))
+    return cached, pending, keys
+
+
+def _read_stage(run: _Run, pending: list) -> tuple[dict[str, list[FileReading]], dict[str, DossierRecord]]:
+    """Pass 1b: every file of the pending dossiers read into pages. A file's failure stays
+    on that file; a dossier that cannot be read at all becomes a failed record."""
+    t0 = time.perf_counter()
+    run.progress.stage("读取文件", len(pending))
+    # Largest first, here and below: the pool's last task is then a short one, not one
+    # big dossier on one core while the others wait for the next stage.
+    pending = sorted(pending, key=lambda item: _bytes_of(item[1]), reverse=True)
+    futures = {run.local.submit(read_files_task, {"src": str(src), "work_dir": str(run.settings.work_dir), "dpi": run.settings.dpi}): did
+               for did, src in pending}
+    files_of, failed = {}, {}
+    for fut in as_completed(list(futures)):
+        did = futures[fut]
+        try:
+            files_of[did] = fut.result()
+        except Exception as exc:
+            run.logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(exc))[:200])
+            failed[did] = _failed_record(did, exc, "read")
+        run.progress.advance()
+    run.times.add("read", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
+    return files_of, failed
+
+
+def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[str]:
+    """Pass 1c: OCR every page that needs it, across all dossiers at once; each result is
+    put on its page (a failed page keeps its reason). Returns the images OCR'd."""
+    t0 = time.perf_counter()
+    jobs = [j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)]
+    run.progress.stage("文字识别", len(jobs), unit="页")
+    pages = {(did, f.file, p.page): p for did, fs in files_of.items() for f in fs for p in f.pages}
+    s = run.settings
+    futures = {ocr_page_task.submit(j, s.ocr_engine, s.ocr_timeout, str(s.cache_dir / "ocr")): j for j in jobs}
+    for fut in as_completed(list(futures)):
+        job = futures[fut]
+        page = pages[(job.dossier_id, job.file, job.page)]
+        try:
+            pipeline.apply_ocr(page, fut.result())
+        except Exception as exc:
+            if page.needs_ocr:
+                page.error = f"文字识别失败：{type(exc).__name__}"
+        run.progress.advance()
+    run.times.add("ocr", time.perf_counter() - t0, len(jobs))
+    return [j.image_path for j in jobs]
+
+
+def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict[str, str]) -> dict[str, DossierRecord]:
+    """Pass 1d: classify, extract, assemble and cross-check each dossier; each record is
+    cached under its fingerprint."""
+    t0 = time.perf_counter()
+    run.progress.stage("分类与字段抽取", len(files_of))
+    by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
+    futures = {run.local.submit(extract_task, {"dossier_id": did, "files": quote(fs), "crosscheck_engine": run.settings.crosscheck_engine}): did
+               for did, fs in by_pages}
+    records = {}
+    for fut in as_completed(list(futures)):
+        did = futures[fut]
+        try:
+            records[did] = fut.result()
+            run.cache.put(keys[did], records[did])
+        except Exception as exc:
+            run.logger.warning("抽取卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
+            records[did] = _failed_record(did, exc, "extract")
+        run.progress.advance()
+    run.times.add("extract", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
+    return records
+
+
+def _index_stage(run: _Run, ordered: list[DossierRecord]):
+    """Pass 2: the batch index (people, accounts, image hashes, registry) and the rule set."""
     from validators.batch_index import build_index
     from validators.registry import load_registry
     from validators.ruleset import load_ruleset
 
-    logger = get_run_logger()
-    times = StageTimes()
-    out_dir = Path(settings.out_dir)
-    from reports.atomic import recover
+    t0 = time.perf_counter()
+    registry_rows, registry_errors = [], []
+    if run.settings.registry:
+        registry_rows, registry_errors = load_registry(Path(run.settings.registry))
+        for err in registry_errors:
+            run.logger.warning("登记名册：%s", mask_text(err))
+    index = build_index(ordered, registry_rows, workers=run.settings.worker_count())
+    ruleset = load_ruleset(pipeline.parse_as_of(run.settings.as_of))
+    run.times.add("index", time.perf_counter() - t0)
+    return index, ruleset, registry_errors
 
-    recover(out_dir)  # a run killed mid-swap leaves .old / .tmp folders: put the last complete outputs back
-    # Seal finding, error levels, image fingerprints: memoised per page image, inside OUT_DIR
-    # (they describe personal documents), so a re-run or an added dossier redoes only new pages.
-    os.environ[page_memo.ENV] = str(settings.cache_dir / "pages")
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    as_of = pipeline.parse_as_of(settings.as_of)
-    screened_at = datetime.now().astimezone().isoformat(timespec="seconds")
-    sources = list_dossiers(Path(settings.batch_dir))
-    logger.info("批次共 %d 份卷宗", len(sources))
-    cache = RecordCache(settings.cache_dir)
-    progress = BatchProgress(enabled=settings.progress)
-    # Page OCR runs on the flow's task runner (threads here, or a Dask cluster); the
-    # per-dossier stages stay on a local thread pool: their inputs (records, the batch index
-    # with OpenCV keypoints) are large and not all picklable for other processes.
-    local = ThreadPoolTaskRunner(max_workers=settings.worker_count())
-    q = quote  # spares Prefect walking large inputs for futures on every submission
-    records: dict[str, DossierRecord] = {}
 
-    with progress, local:
-        # Pass 1a: fingerprints and cached records (a resumed or incremental run starts here).
-        t0 = time.perf_counter()
-        keys = {}
-        pending = []
-        for src in sources:
-            did = pipeline.dossier_id_of(src)
-            keys[did] = dossier_fingerprint(src, settings.extraction_key())
-            cached = cache.get(keys[did])
-            if cached is not None:
-                records[did] = cached
-            else:
-                pending.append((did, src))
-        times.add("fingerprint", time.perf_counter() - t0)
-        logger.info("缓存命中 %d 份，待处理 %d 份", len(records), len(pending))
+def _report_stage(run: _Run, ordered: list[DossierRecord], index, ruleset, screened_at: str) -> dict[str, dict]:
+    """Pass 3: judge each dossier and write its outputs; a dossier whose judging or writing
+    fails as a whole still gets outputs that name the stage and list its files."""
+    from flows.outputs import write_failed_dossier
 
-        # Pass 1b: read every file of the pending dossiers.
-        t0 = time.perf_counter()
-        progress.stage("读取文件", len(pending))
-        # Largest first, here and below: the pool's last task is then a short one, not one
-        # big dossier on one core while the others wait for the next stage.
-        pending.sort(key=lambda item: _bytes_of(item[1]), reverse=True)
-        read_futures = {local.submit(read_files_task, {"src": str(src), "work_dir": str(settings.work_dir), "dpi": settings.dpi}): did
-                        for did, src in pending}
-        files_of: dict[str, list[FileReading]] = {}
-        for fut in as_completed(list(read_futures)):
-            did = read_futures[fut]
-            try:
-                files_of[did] = fut.result()
-            except Exception as exc:
-                logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(exc))[:200])
-                records[did] = _failed_record(did, exc, "read")
-            progress.advance()
-        times.add("read", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
+    t0 = time.perf_counter()
+    run.progress.stage("审查与输出", len(ordered))
+    s = run.settings
+    # quote(): records and the index are large; Prefect would otherwise walk them looking
+    # for upstream futures on every submission.
+    futures = {run.local.submit(report_task, {"record": quote(r), "index": quote(index), "ruleset": quote(ruleset), "settings": s,
+                                              "screened_at": screened_at, "registry_given": bool(s.registry)}): r
+               for r in sorted(ordered, key=lambda r: len(r.pages), reverse=True)}
+    results = {}
+    for fut in as_completed(list(futures)):
+        record = futures[fut]
+        try:
+            results[record.dossier_id] = fut.result()
+        except Exception as exc:
+            run.logger.error("输出卷宗 %s 失败：%s", record.dossier_id, mask_text(traceback.format_exc())[-400:])
+            results[record.dossier_id] = write_failed_dossier(record.dossier_id, exc, s, screened_at, ruleset.name, record=record)
+        run.progress.advance()
+    run.times.add("report", time.perf_counter() - t0)
+    return results
 
-        # Pass 1c: OCR every page that needs it, across all dossiers at once.
-        t0 = time.perf_counter()
-        jobs = [j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)]
-        ocr_images = [j.image_path for j in jobs]
-        progress.stage("文字识别", len(jobs), unit="页")
-        pages_by_key = {(did, f.file, p.page): p for did, fs in files_of.items() for f in fs for p in f.pages}
-        ocr_futures = {ocr_page_task.submit(j, settings.ocr_engine, settings.ocr_timeout, str(settings.cache_dir / "ocr")): j for j in jobs}
-        for fut in as_completed(list(ocr_futures)):
-            job = ocr_futures[fut]
-            try:
-                pipeline.apply_ocr(pages_by_key[(job.dossier_id, job.file, job.page)], fut.result())
-            except Exception as exc:
-                page = pages_by_key[(job.dossier_id, job.file, job.page)]
-                if page.needs_ocr:
-                    page.error = f"文字识别失败：{type(exc).__name__}"
-            progress.advance()
-        times.add("ocr", time.perf_counter() - t0, len(jobs))
 
-        # Pass 1d: classify, extract, assemble, cross-check critical identifiers.
-        t0 = time.perf_counter()
-        progress.stage("分类与字段抽取", len(files_of))
-        by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
-        ext_futures = {local.submit(extract_task, {"dossier_id": did, "files": q(fs), "crosscheck_engine": settings.crosscheck_engine}): did
-                       for did, fs in by_pages}
-        for fut in as_completed(list(ext_futures)):
-            did = ext_futures[fut]
-            try:
-                records[did] = fut.result()
-                cache.put(keys[did], records[did])
-            except Exception as exc:
-                logger.warning("抽取卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
-                records[did] = _failed_record(did, exc, "extract")
-            progress.advance()
-        times.add("extract", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
-
-        # Pass 2: the batch index (people, accounts, image hashes, registry).
-        t0 = time.perf_counter()
-        registry_rows, registry_errors = ([], [])
-        if settings.registry:
-            registry_rows, registry_errors = load_registry(Path(settings.registry))
-            for err in registry_errors:
-                logger.warning("登记名册：%s", mask_text(err))
-        ordered = [records[pipeline.dossier_id_of(s)] for s in sources if pipeline.dossier_id_of(s) in records]
-        index = build_index(ordered, registry_rows, workers=settings.worker_count())
-        ruleset = load_ruleset(as_of)
-        times.add("index", time.perf_counter() - t0)
-
-        # Pass 3: judge and write each dossier's outputs.
-        t0 = time.perf_counter()
-        progress.stage("审查与输出", len(ordered))
-        # quote(): records and the index are large; Prefect would otherwise walk them looking
-        # for upstream futures on every submission.
-        rep_futures = {local.submit(report_task, {"record": q(r), "index": q(index), "ruleset": q(ruleset), "settings": settings,
-                                                  "screened_at": screened_at, "registry_given": bool(settings.registry)}): r.dossier_id
-                       for r in sorted(ordered, key=lambda r: len(r.pages), reverse=True)}
-        results = {}
-        for fut in as_completed(list(rep_futures)):
-            did = rep_futures[fut]
-            try:
-                results[did] = fut.result()
-            except Exception as exc:
-                logger.error("输出卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
-                from flows.outputs import write_failed_dossier
-
-                results[did] = write_failed_dossier(did, exc, settings, screened_at, ruleset.name, record=records.get(did))
-            progress.advance()
-        times.add("report", time.perf_counter() - t0)
-
+def _summary_stage(run: _Run, results: dict[str, dict], registry_errors: list[str]) -> list[dict]:
     from flows.outputs import write_batch_outputs
 
     t0 = time.perf_counter()
-    summary = write_batch_outputs([results[d] for d in sorted(results)], out_dir, registry_errors)
-    times.add("summary", time.perf_counter() - t0)
+    summary = write_batch_outputs([results[d] for d in sorted(results)], Path(run.settings.out_dir), registry_errors)
+    run.times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
-    return {"summary": summary, "times": times, "dossiers": len(sources), "registry_errors": registry_errors,
-            "ocr_images": ocr_images}
+    return summary
 
 
 def _publish_artifact(summary: list[dict]) -> None:

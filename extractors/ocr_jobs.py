@@ -1,0 +1,75 @@
+"""Which page images to OCR, and putting what OCR read back on its page.
+
+A scan (no usable text layer) is read; a text-layer page is read too when its text must
+be compared with what its image shows (a layer over a full-page scan, or a page printing
+an identifier), except pages whose image was drawn from that text (OFD without a scan).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractors.records import FileReading, Page
+
+
+# Text-layer pages that print an identifier are also OCR'd, so the text layer can be
+# compared with what the page image shows (TEXT_LAYER_MISMATCH).
+def _prints_identifier(text: str) -> bool:
+    from validators.identifiers.patterns import pattern
+
+    compact = text.replace(" ", "")
+    return any(pattern(kind, "exact").search(compact) for kind in ("id", "uscc", "cert"))
+
+
+@dataclass
+class OcrJob:
+    dossier_id: str
+    file: str
+    page: int
+    image_path: str
+    text_layer: bool  # True: OCR only to cross-check the text layer
+
+
+def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
+    jobs = []
+    for f in files:
+        # A full text layer over a full-page scan is what someone's OCR software claimed the
+        # image says: always read the image again to compare.
+        over_image = {s.get("page") for s in f.meta.get("pages", []) if s.get("text_over_image")}
+        # An OFD page without a scan is drawn from its own text: OCR could only confirm it.
+        drawn = {s.get("page") for s in f.meta.get("pages", []) if s.get("image_from_text")}
+        for p in f.pages:
+            if not p.image_path:
+                continue
+            if p.needs_ocr:
+                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
+            elif p.text_source == "text_layer" and p.page not in drawn and (
+                p.page in over_image or _prints_identifier(p.text)
+            ):
+                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
+    return jobs
+
+
+def apply_ocr(page: Page, result) -> None:
+    """Put an OcrResult's lines on the page they were read from."""
+    if result.error and not result.lines:
+        if page.needs_ocr:
+            page.error = _ocr_error_text(result.error)
+        return
+    if page.needs_ocr:
+        if result.error:
+            # Lines read before the time limit are kept, but the page is marked incomplete.
+            page.error = _ocr_error_text(result.error) + "（已保留部分识别结果）"
+        page.lines = list(result.lines)
+        page.text_source = "ocr"
+        page.rotation = result.rotation
+        if result.upright_image_path:
+            page.image_path = result.upright_image_path
+        page.needs_ocr = False
+    else:
+        page.ocr_lines = list(result.lines)
+
+
+def _ocr_error_text(code: str) -> str:
+    if code == "ocr_timeout":
+        return "文字识别超时，本页未能读取，请人工查看原件"
+    return f"文字识别失败（{code}），请人工查看原件"
