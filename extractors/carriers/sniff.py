@@ -66,8 +66,8 @@ def sniff(path: Path) -> str:
 _OLE_STREAMS = (
     ("WordDocument".encode("utf-16-le"), "doc"),
     ("Workbook".encode("utf-16-le"), "xls"),
-    ("Book".encode("utf-16-le"), "xls"),
     ("PowerPoint Document".encode("utf-16-le"), "ppt"),
+    ("Book".encode("utf-16-le"), "xls"),  # Excel 95; last, being a common word
 )
 _OLE_SCAN_BYTES = 64 * 1024 * 1024
 
