@@ -183,6 +183,8 @@ def test_mixed_dossier_end_to_end(corpus):
     saved = json.loads((out / "D1" / "result.json").read_text(encoding="utf-8"))
     assert saved["error"] is None and (out / "D1" / "worksheet.xlsx").is_file()
     assert "系统" not in saved["recommendation_reason"]
+    # Unreadable is not forged: no bad file raises an accusation.
+    assert [f["code"] for f in result["flags"] if f["severity"] == "high"] == []
     assert _tree(batch) == before
 
 
