@@ -116,6 +116,8 @@ def test_unsafe_entries_are_each_listed(corpus):
 def test_no_entity_or_script_was_resolved(corpus):
     texts = [p.text for r in corpus["records"].values() for p in r.pages]
     assert not any("root:" in t for t in texts)  # the docx's external entity was not fetched
+    script = next(f for f in corpus["records"]["pdf_javascript_launch"].files if f.file == "脚本.pdf")
+    assert {"JavaScript", "Launch"} <= set(script.meta["active_content"])  # noted, never run
     long_name = corpus["cases"]["zip_long_name"].bad
     assert long_name.endswith(".png") and "很长的文件名" in long_name  # named as in the archive
 

@@ -53,6 +53,11 @@ def _pdf_date(value) -> str | None:
     return out
 
 
+# Actions a viewer might run (in uncompressed objects; object streams hide them from this look).
+_ACTIVE = ((b"/JavaScript", "JavaScript"), (b"/Launch", "Launch"), (b"/EmbeddedFile", "EmbeddedFile"),
+           (b"/SubmitForm", "SubmitForm"))
+
+
 def _structure_meta(path: Path, pdf: pikepdf.Pdf) -> dict:
     info = pdf.docinfo if pdf.trailer.get("/Info") is not None else {}
 
@@ -74,6 +79,8 @@ def _structure_meta(path: Path, pdf: pikepdf.Pdf) -> dict:
     except Exception:  # broken XMP is common and says nothing by itself
         pass
     return {
+        # Named for the reviewer, never run: no reader here executes PDF actions.
+        "active_content": [name for key, name in _ACTIVE if key in raw],
         "producer": producer,
         "creator": creator,
         "xmp_creator_tool": xmp_tool,
