@@ -4,6 +4,10 @@ Kept in one place so the worksheet, the summary and the review page say the same
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 from validators.findings_util import data
 
 # Every rule id that must appear exactly once in result.json's checks (CONTRACT.md).
@@ -65,7 +69,18 @@ STAGES = (
     ("结果公示", 5),
 )
 
-DECISIONS = ("符合", "不符合", "需补正")
+_CONCLUSIONS = yaml.safe_load((Path(__file__).with_name("data") / "conclusions.yaml").read_text(encoding="utf-8"))
+# The materials vocabulary (资格初审, 资格复核, 综合评议 items); other sheets: conclusions().
+DECISIONS = tuple(_CONCLUSIONS["sheets"]["资格初审"]["items"])
+LEGACY_DECISIONS = tuple(_CONCLUSIONS["legacy"])
+
+
+def conclusions(sheet: str) -> dict:
+    """{"items": [...], "stage": [...], "article": "..."} for a worksheet sheet (empty lists
+    for a sheet where nothing is concluded, such as 期限)."""
+    spec = _CONCLUSIONS["sheets"].get(sheet) or {}
+    return {"items": list(spec.get("items") or []), "stage": list(spec.get("stage") or []),
+            "article": spec.get("article", ""), "rule": spec.get("rule", "")}
 
 FIELD = {
     "applicant": {
