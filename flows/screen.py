@@ -219,7 +219,8 @@ def screen_batch(settings: RunSettings) -> dict:
     from flows.outputs import write_batch_outputs
 
     t0 = time.perf_counter()
-    summary = write_batch_outputs([results[d] for d in sorted(results)], out_dir, registry_errors)
+    summary = write_batch_outputs([results[d] for d in sorted(results)], out_dir, registry_errors,
+                                  batch=Path(settings.batch_dir).name)
     times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
     return {"summary": summary, "times": times, "dossiers": len(sources), "registry_errors": registry_errors,
