@@ -371,13 +371,16 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
     write_header(ws, ["卷宗编号", "阶段", "规则", "疑点代码", "疑点类型", "严重程度", "对象", "说明",
                       "技术依据", "依据位置", "证据截图", *REVIEWER_HEAD])
     pictures: list[tuple[int, bytes, int, int]] = []
+    # Without any evidence picture the picture column shrinks and 说明 takes its width.
+    with_pictures = any(first_boxed(f.get("evidence") or [], page_images) for f in result.get("flags", []))
+    caps = dict(FLAG_CAPS) if with_pictures else {**FLAG_CAPS, "说明": 22 + PIC_COL_WIDTH - 12, "证据截图": 12}
     for f in result.get("flags", []):
         ev = f.get("evidence") or []
         detail, technical = plain_and_technical(f.get("detail"))
         n = add_long_row(ws, [did, stage, f.get("rule"), f.get("code"), _flag_kind(f),
                               SEVERITY.get(f.get("severity"), f.get("severity")), plain_text(f.get("subject")),
                               detail, technical, locs(ev), "", *REV],
-                         {7: FLAG_CAPS["说明"], 8: FLAG_CAPS["技术依据"], 9: FLAG_CAPS["依据位置"]}, item=4)
+                         {7: caps["说明"], 8: caps["技术依据"], 9: caps["依据位置"]}, item=4)
         first = ws.max_row - n + 1
         rec = first_boxed(ev, page_images)
         if rec:
@@ -395,11 +398,11 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
     for w in result.get("warnings", []):
         detail, technical = plain_and_technical(w)
         add_long_row(ws, [did, stage, "", "WARNING", "提示（不属于疑点）", "", "", detail, technical, "", "", *DETAIL],
-                     {7: FLAG_CAPS["说明"], 8: FLAG_CAPS["技术依据"]}, item=4)
+                     {7: caps["说明"], 8: caps["技术依据"]}, item=4)
     add_stage_rows(ws, did, stage, "疑点", item_header="疑点类型")
     # The code (ID_NUMBER_INVALID) is for machines: 疑点类型 says it in Chinese with the article.
-    finish_sheet(ws, severity_col="F", hidden=("疑点代码",), min_widths={"证据截图": PIC_COL_WIDTH},
-                 caps=FLAG_CAPS)
+    finish_sheet(ws, severity_col="F", hidden=("疑点代码",), caps=caps,
+                 min_widths={"证据截图": PIC_COL_WIDTH} if with_pictures else {"说明": caps["说明"]})
     col = col_index(ws, "证据截图") - 1
     for row, png, w, h in pictures:
         img = XLImage(BytesIO(png))
