@@ -91,24 +91,29 @@ def seal_status(f_check: dict, file: str, page: int) -> str:
     return "未能判断（无页面图像），请核对原件"
 
 
-def add_stage_rows(ws, did: str, stage: str, sheet: str, item_header: str = "审查项目") -> None:
+def add_stage_rows(ws, did: str, stage: str, sheet: str, item_header: str = "审查项目") -> list[int]:
     """The sheet's closing rows: the stage conclusion (drop-down with the stage's own words,
-    the handler signs in 审核人) and the head of office's approval below it."""
+    the handler signs in 审核人) and the head of office's approval below it. Returns their rows."""
     spec = conclusions(sheet)
     head = [c.value for c in ws[1]]
     options = "／".join(spec["stage"])
-    for kind, text in ((STAGE_ROW, f"{stage}结论（{spec['article']}）：在“结论”栏选择{options}；"
-                                   f"经办人在“审核人”栏签名并填写日期"),
-                       (APPROVER_ROW, f"{stage}负责人审核：负责人在“审核人”栏签名，“意见”栏填写审核意见并填写日期")):
+    written = []
+    for kind, label, text in ((STAGE_ROW, f"{stage}结论（{spec['article']}）",
+                               f"在“结论”栏选择：{options}；经办人在“审核人”栏签名并填写日期"),
+                              (APPROVER_ROW, f"{stage}负责人审核",
+                               "负责人在“审核人”栏签名，在“意见”栏填写审核意见并填写日期")):
         row = [None] * len(head)
         row[head.index("卷宗编号")], row[head.index("阶段")], row[head.index("规则")] = did, stage, spec["rule"]
-        row[head.index(item_header)] = text
+        row[head.index(item_header)] = label
+        row[head.index("说明")] = text
         for name in REVIEWER_COLUMNS:
             row[head.index(name)] = ""
         row[head.index(KIND_COLUMN)] = kind
         add_row(ws, row)
+        written.append(ws.max_row)
         for cell in ws[ws.max_row]:
             cell.font = BOLD
+    return written
 
 
 # ---------------------------------------------------------------- 资格初审 (ART5)
@@ -291,7 +296,8 @@ def _sheet_recheck(wb, result, did):
                      tags.pages([r for rs in prov.values() for r in rs]), *REV])
     if not members:
         add_row(ws, [did, stage, "ART4.1", "未识别到成员", None, None, None, None, None, "", *REV])
-    add_stage_rows(ws, did, stage, "资格复核")
+    for r in add_stage_rows(ws, did, stage, "资格复核"):
+        ws.merge_cells(f"F{r}:I{r}")
     # The merged 说明 keeps its full width even when the member cells below it are short.
     finish_sheet(ws, status_col="E", caps=RECHECK_CAPS, filter_rows=rule_rows,
                  min_widths={k: RECHECK_CAPS[k] for k in ("说明", "G", "H", "I")})
