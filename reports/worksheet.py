@@ -74,14 +74,22 @@ def _member_prov_locs(member: dict, doc_type: str) -> str:
     return locs(recs)
 
 
-def seal_status(f_check: dict, file: str, page: int) -> str:
+def seal_status(f_check: dict, file: str, page: int, text_source: str | None = None) -> str:
     """What the ART5.F check found on one copied page. The check's evidence holds the located
     seal (bbox set) for good pages and a page record without bbox for pages lacking the seal
     or the mark; its detail names what each bad page lacks ('…第2页缺公章和“与原件相符”字样')."""
-    m = re.search(re.escape(f"{file}第{page}页缺") + r"([^；;，]+)", f_check.get("detail") or "")
+    detail = f_check.get("detail") or ""
+    m = re.search(re.escape(f"{file}第{page}页缺") + r"([^；;，]+)", detail)
     if m:
         return f"缺{m.group(1)}"
     recs = [r for r in f_check.get("evidence") or [] if r.get("file") == file and r.get("page") == page]
+    # A born-digital page is an electronic original, not a copy: saying it is sealed would
+    # contradict the check's own note (which names at most a few such pages, so the page's
+    # text source decides for the rest).
+    originals = re.search(r"电子原件或文档文字页：([^，]*)", detail)
+    named = f"{file}第{page}页" in (originals.group(1) if originals else "")
+    if named or (originals and not recs and text_source in ("text_layer", "docx")):
+        return "电子原件或文档文字页，不要求加注（电子原件请核验其电子签章）"
     if any(r.get("bbox") for r in recs) or f_check.get("status") == "pass":
         return "已加盖公章并注明“与原件相符”"
     if recs and f_check.get("status") == "fail":
@@ -170,7 +178,8 @@ def _sheet_first_review(wb, result, did):
             continue
         for p in d.get("pages", []):
             add_row(ws, [did, stage, "ART5.F", f"复印件：{DOC_TYPE.get(d['type'], d['type'])}",
-                       "", "", f"{d['file']} 第{p}页", seal_status(checks.get("ART5.F") or {}, d["file"], p), *DETAIL])
+                       "", "", f"{d['file']} 第{p}页", seal_status(checks.get("ART5.F") or {}, d["file"], p, d.get("text_source")),
+                       *DETAIL])
     for d in result.get("documents", []):
         if d.get("error"):
             add_row(ws, [did, stage, "ART5", f"无法读取的文件：{d['file']}", STATUS["needs_review"],

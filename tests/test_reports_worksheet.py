@@ -286,3 +286,13 @@ def test_a_cell_too_long_for_one_printed_row_continues_below(tmp_path):
     assert sum(book["资格复核"].column_dimensions[c].width for c in "FGHI") >= 50
     merged = {str(m) for m in book["资格复核"].merged_cells.ranges}
     assert all(f"F{r}:I{r}" in merged for r in range(2, 6))
+
+
+def test_an_electronic_original_is_not_called_sealed():
+    from reports.worksheet import seal_status
+    check = {"status": "pass", "evidence": [{"file": "a.pdf", "page": 1, "bbox": [0.6, 0.7, 0.8, 0.9]}],
+             "detail": "第五条：3页复印件均注明与原件相符并加盖公章（另有2页为电子原件或文档文字页：合同.pdf第1页、"
+                       "合同.pdf第2页，不要求加注，电子原件请核验其电子签章）"}
+    assert seal_status(check, "合同.pdf", 2).startswith("电子原件")
+    assert seal_status(check, "营业执照.pdf", 1, "text_layer").startswith("电子原件")
+    assert seal_status(check, "a.pdf", 1, "ocr").startswith("已加盖")
