@@ -52,7 +52,8 @@ def correction_items(result: dict) -> list[dict]:
         body = detail.split("：", 1)[1] if "：" in detail[:20] else detail
         # '…以下页面不符合：a.pdf第2页缺公章；b.jpg第1页缺公章': one row per page named
         for problem in (p.split("以下页面不符合：")[-1].strip("。； ") for p in body.split("；")):
-            if problem:
+            # '另有2页无法判断' is for the clerk to look at, not for the applicant to supply
+            if problem and not problem.startswith("另有"):
                 items.append({"material": MATERIAL[rule], "reason": problem, "article": RULE_ARTICLE.get(rule, rule)})
     for d in result.get("documents", []):
         if d.get("error"):
@@ -148,11 +149,11 @@ def write_correction_notice(result: dict, path: Path, *, intake_date: date | Non
     _para(doc, "补正期限：请于______年____月____日前，将上述材料一次性补正后提交至" + office + "。", size=12, indent=True)
     _para(doc, ("补正材料按实际情况提供原件或校验原件留存复印件，复印件须注明“与原件相符”并加盖单位公章（"
                 f"{MEASURES}第五条）。"), size=12, indent=True)
-    _para(doc, "联系人：______________　　联系电话：______________", size=12, indent=True, space_after=18)
+    _para(doc, "联系人：______________　　联系电话：______________", size=12, indent=True, space_after=10)
 
     _para(doc, f"{office}（盖章）", size=12, align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=2)
     _para(doc, "经办人：______________", size=12, align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=2)
-    _para(doc, "____年____月____日", size=12, align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=18)
+    _para(doc, "____年____月____日", size=12, align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=10)
 
     _para(doc, "-" * 30 + " 签收回执 " + "-" * 30, size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
     _para(doc, "本单位已收到上述补正告知书。", size=12, indent=True)

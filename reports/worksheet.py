@@ -351,7 +351,10 @@ def _sheet_expert(wb, result, did):
     for rule in ("ART4.2", "ART4.3", "ART4.4", "ART4.5"):
         c = checks.get(rule) or {}
         ev = c.get("evidence") or []
-        add_row(ws, [did, stage, rule, rule_label(rule), _status(c), plain_text(c.get("detail", "未生成该项检查")),
+        # The detail quotes what it found; 证据摘录 shows those quotes whole, so 说明 keeps
+        # only the finding itself and a printed row stays short enough to share a page.
+        detail = plain_text(c.get("detail", "未生成该项检查")).split("：“")[0]
+        add_row(ws, [did, stage, rule, rule_label(rule), _status(c), detail,
                      _quotes(ev) or "未找到相关表述", locs(ev), None, *REV])
     add_stage_rows(ws, did, stage, "综合评议")
     finish_sheet(ws, status_col="E", min_widths={"评分": 6}, caps=EXPERT_CAPS)
