@@ -319,10 +319,10 @@ def _sheet_recheck(wb, result, did):
 
 
 # ---------------------------------------------------------------- 综合评议 (ART4.2–4.5)
-EXPERT_CAPS = {"审查项目": 18, "机审结果": 11, "说明": 22, "证据摘录": 30, "依据位置": 14, "评分": 6}
+EXPERT_CAPS = {"审查项目": 18, "机审结果": 11, "说明": 18, "证据摘录": 34, "依据位置": 14, "评分": 6}
 # Quotes stay whole and in one cell: at most this many, each cut at a sentence end; the rest
 # are counted and left to the review page.
-MAX_QUOTES = 6
+MAX_QUOTES = 4
 QUOTE_CHARS = 60
 
 
