@@ -53,6 +53,7 @@ def plain_and_technical(text: str | None) -> tuple[str, str]:
     if not text:
         return text or "", ""
     technical: list[str] = []
+    text = _replace_jargon(str(text))
 
     def aside(m: re.Match) -> str:
         """A bracketed remark keeps its plain clauses (where, what to do) and loses its measurements."""
@@ -63,7 +64,7 @@ def plain_and_technical(text: str | None) -> tuple[str, str]:
         rest = "".join(c for c in inner if not _is_technical(c)).strip(_CLAUSE_END)
         return f"{m.group(0)[0]}{rest}{m.group(0)[-1]}" if rest else ""
 
-    text = _BRACKETED.sub(aside, str(text))
+    text = _BRACKETED.sub(aside, text)
     kept = []
     for clause in _split_clauses(text):
         if _is_technical(clause):
@@ -74,7 +75,7 @@ def plain_and_technical(text: str | None) -> tuple[str, str]:
             kept.append(clause)
     plain = "".join(kept).strip("，； ")
     plain = re.sub(r"[，；]([。；])", r"\1", plain)
-    return _replace_jargon(plain), "\n".join(_replace_jargon(t) for t in technical)
+    return plain, "\n".join(technical)
 
 
 def plain_text(text: str | None) -> str:
