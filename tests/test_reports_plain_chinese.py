@@ -145,3 +145,13 @@ def test_correction_notice_is_plain_chinese(outputs):
         texts = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
         bad = [(t, latin_words(t)) for t in texts if latin_words(t)]
         assert not bad, bad
+
+
+def test_measurements_move_to_the_technical_column_and_jargon_is_replaced():
+    from reports.plain import plain_and_technical
+    plain, tech = plain_and_technical("李娜的身份证号码（id_1.jpg第1页，OCR置信度0.80，另一识别引擎复核重读仍不通过校验）；"
+                                      "两页几乎相同（对齐后残差0.012，灰度增益0.998），请对照原件")
+    assert "0.80" not in plain and "0.012" not in plain and "id_1.jpg第1页" in plain
+    assert "请对照原件" in plain and "OCR" not in plain and "识别引擎" not in plain
+    assert tech.splitlines() == ["机器识读置信度0.80", "对齐后残差0.012", "灰度增益0.998"]
+    assert plain_and_technical("第三条：申请单位在高明区注册") == ("第三条：申请单位在高明区注册", "")
