@@ -490,8 +490,10 @@ def _sheet_deadlines(wb, result, did, intake_date: date, calendar: Calendar | No
     for stage, n, note in rows:
         r = ws.max_row + 1
         prev = r - 1
-        start = f"=IF(H{prev}<>\"\",H{prev},G{prev})" if prev > 2 else f"=H{prev}"
-        due = (f"=IF(F{r}=\"\",\"\",IF(E{r}=\"\",\"待填写时限\",IFERROR(INDEX({wd},COUNTIF({wd},\"<=\"&F{r})+E{r}),"
+        # A previous stage still without a date (a 补正 period not yet set) leaves this one blank.
+        start = (f"=IF(H{prev}<>\"\",H{prev},IF(ISNUMBER(G{prev}),G{prev},\"\"))" if prev > 2
+                 else f"=H{prev}")
+        due = (f"=IF(NOT(ISNUMBER(F{r})),\"\",IF(E{r}=\"\",\"待填写时限\",IFERROR(INDEX({wd},COUNTIF({wd},\"<=\"&F{r})+E{r}),"
                f"\"{missing}\")))")
         left = (f"=IF(OR(H{r}<>\"\",NOT(ISNUMBER(G{r}))),\"\",IF(TODAY()<=G{r},"
                 f"COUNTIFS({wd},\">\"&TODAY(),{wd},\"<=\"&G{r}),-COUNTIFS({wd},\">\"&G{r},{wd},\"<=\"&TODAY())))")

@@ -34,6 +34,8 @@ def recalculated(tmp_path_factory):
         "plain": (date(2026, 6, 1), None, {"资格复核": datetime(2026, 6, 19)}),
         # National Day 2026 and the make-up Saturday 10 Oct inside the correction period
         "correction": (date(2026, 9, 25), "request_correction", {"补正": datetime(2026, 10, 20)}),
+        # corrections asked, period not yet entered: nothing downstream is dated
+        "pending": (date(2026, 9, 25), "request_correction", {}),
     }
     for name, (intake, rec, filled) in cases.items():
         (tmp / name).mkdir()
@@ -49,7 +51,7 @@ def recalculated(tmp_path_factory):
             item = ws.cell(r, head.index("审查项目") + 1).value
             if item in filled:
                 ws.cell(r, head.index("实际完成日") + 1, filled[item])
-            if item == "补正" and name == "correction":
+            if item == "补正" and name == "correction":  # the period the notice set
                 ws.cell(r, head.index("时限（工作日）") + 1, 10)
         wb.save(path)
         books[name] = path
@@ -85,6 +87,13 @@ def test_correction_period_and_first_review_from_receipt_of_corrections(recalcul
     assert _due(rows, "补正") == due == date(2026, 10, 15)  # 1–7 Oct off, Sat 10 Oct worked
     assert rows["资格初审"]["起算日"] == datetime(2026, 10, 20)
     assert rows["补正"]["逾期"] == "逾期3个工作日"  # received after the period the notice set
+
+
+def test_no_dates_downstream_of_a_correction_period_not_yet_set(recalculated):
+    rows = _rows(recalculated["pending"]["期限"])
+    assert rows["补正"]["截止日"] == "待填写时限"
+    for stage in ("资格初审", "资格复核", "综合评议", "结果公示"):
+        assert rows[stage]["起算日"] in (None, "") and rows[stage]["截止日"] in (None, ""), stage
 
 
 def test_stage_after_the_rule_sets_expiry_is_warned(recalculated):
