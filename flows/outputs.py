@@ -13,6 +13,7 @@ from flows.settings import RunSettings
 
 def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings, screened_at: str, registry_given: bool) -> dict:
     from reports.atomic import atomic_dir
+    from reports.correction_notice import FILE_NAME as NOTICE_FILE, write_correction_notice
     from reports.page_images import export_page_images
     from reports.result_json import build_result
     from reports.review_html import write_review
@@ -40,6 +41,7 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
         write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=intake)
         write_review(result, page_images, tmp / "review.html")
+        write_correction_notice(result, tmp / NOTICE_FILE, intake_date=intake)
     _stamp_path(settings, record.dossier_id).parent.mkdir(parents=True, exist_ok=True)
     _stamp_path(settings, record.dossier_id).write_text(stamp, encoding="utf-8")
     return result
@@ -103,10 +105,11 @@ def write_failed_dossier(dossier_id: str, exc: BaseException, settings: RunSetti
     return result
 
 
-def write_batch_outputs(results: list[dict], out_dir: Path, registry_errors: list[str]) -> list[dict]:
+def write_batch_outputs(results: list[dict], out_dir: Path, registry_errors: list[str],
+                        batch: str | None = None) -> list[dict]:
     from reports.summary import write_summary
 
-    write_summary(results, out_dir)
+    write_summary(results, out_dir, batch=batch)
     if registry_errors:
         (out_dir / "registry_errors.txt").write_text("\n".join(registry_errors) + "\n", encoding="utf-8")
     rows = []

@@ -277,7 +277,8 @@ def _summary_stage(run: _Run, results: dict[str, dict], registry_errors: list[st
     from flows.outputs import write_batch_outputs
 
     t0 = time.perf_counter()
-    summary = write_batch_outputs([results[d] for d in sorted(results)], Path(run.settings.out_dir), registry_errors)
+    summary = write_batch_outputs([results[d] for d in sorted(results)], Path(run.settings.out_dir), registry_errors,
+                                  batch=Path(run.settings.batch_dir).name)
     run.times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
     return summary

@@ -104,3 +104,21 @@ def stage_deadlines(intake: date, cal: Calendar | None = None) -> list[dict]:
         })
         start = due
     return out
+
+
+def working_days(first: date, last: date, cal: Calendar | None = None) -> tuple[list[date], int | None]:
+    """Every working day from `first` to `last` (inclusive), stopping before the first year
+    the calendar does not know; that year is returned too (None when all were known). The
+    worksheet's formulas count in this list, so make-up Saturdays count as in the Python
+    arithmetic above — NETWORKDAYS with a holiday list alone would miss them."""
+    cal = cal or load_calendar()
+    out: list[date] = []
+    day = first
+    while day <= last:
+        try:
+            if cal.is_workday(day):
+                out.append(day)
+        except UnknownYear as e:
+            return out, e.year
+        day += timedelta(days=1)
+    return out, None

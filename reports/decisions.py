@@ -2,8 +2,17 @@
 (`dossier-screen decisions OUT_DIR` -> decisions.csv + decisions.json).
 
 Worksheets are opened read-only and never saved. Columns are found by their header
-names (卷宗编号 / 阶段 / 规则 / 审查项目 / 结论 / 意见 / 审核人 / 日期), so a reviewer
-who inserts or moves columns does not break the read-back.
+names (卷宗编号 / 阶段 / 规则 / 审查项目 / 结论 / 意见 / 审核人 / 日期 / 评分 / 行类型), so a
+reviewer who inserts or moves columns does not break the read-back.
+
+One record per filled-in conclusion, `kind` saying what was concluded:
+- `item`: one reviewed item, in the sheet's item vocabulary (reports/data/conclusions.yaml);
+- `stage`: the sheet's stage conclusion (第六条's words), signed by the handler (经办人, the
+  `reviewer` of that row, also in `handler`) and approved by the head of office (`approver`,
+  `approver_opinion`, `approver_date`, from the row below it);
+- `completion`: a stage's actual completion date entered on the 期限 sheet (`date`).
+`read_decisions` returns these as plain dicts (FIELDS), for the ledger files and for any
+store that keeps them.
 """
 from __future__ import annotations
 
@@ -17,11 +26,15 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from reports import atomic
-from reports.labels import DECISIONS
+from reports.labels import LEGACY_DECISIONS, conclusions
+from reports.xlsx_style import APPROVER_ROW, ITEM, KIND_COLUMN, STAGE_ROW
 
-FIELDS = ("dossier_id", "sheet", "stage", "rule", "item", "decision", "opinion", "reviewer", "date", "cell")
-HEADERS = {"卷宗编号": "dossier_id", "阶段": "stage", "规则": "rule", "审查项目": "item",
-           "结论": "decision", "意见": "opinion", "审核人": "reviewer", "日期": "date"}
+FIELDS = ("dossier_id", "sheet", "stage", "rule", "item", "decision", "opinion", "reviewer", "date", "cell",
+          "kind", "score", "handler", "approver", "approver_opinion", "approver_date")
+HEADERS = {"卷宗编号": "dossier_id", "阶段": "stage", "规则": "rule", "审查项目": "item", "疑点类型": "item",
+           "结论": "decision", "意见": "opinion", "审核人": "reviewer", "日期": "date", "评分": "score",
+           KIND_COLUMN: "kind", "实际完成日": "completed"}
+KINDS = {ITEM: "item", STAGE_ROW: "stage", APPROVER_ROW: "approver"}
 _DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
@@ -43,6 +56,93 @@ def _parse_date(v) -> date | None:
         return None
 
 
+def _score(v):
+    if v is None or _text(v) == "":
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return _text(v)
+
+
+def _read_sheet(ws, where: str, folder_id: str, rows: list[dict], errors: list[str]) -> None:
+    it = ws.iter_rows(values_only=True)
+    header = next(it, None)
+    if not header:
+        return
+    cols: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if _text(h) in HEADERS:
+            cols.setdefault(HEADERS[_text(h)], i)
+    here = f"{where} 工作表“{ws.title}”"
+    vocab = conclusions(ws.title)
+    stage_record: dict | None = None
+    for r, values in enumerate(it, start=2):
+        def get(key):
+            i = cols.get(key)
+            return values[i] if i is not None and i < len(values) else None
+
+        def cell(key):
+            return f"{get_column_letter(cols[key] + 1)}{r}" if key in cols else "?"
+
+        base = {"dossier_id": _text(get("dossier_id")) or folder_id, "sheet": ws.title,
+                "stage": _text(get("stage")) or ws.title, "rule": _text(get("rule")), "item": _text(get("item"))}
+        if "decision" not in cols:
+            day = _parse_date(get("completed")) if "completed" in cols else None
+            if day and base["stage"] != "受理":  # the intake date is the machine's, not a clerk's entry
+                rows.append({**base, "kind": "completion", "decision": "", "date": day.isoformat(),
+                             "cell": cell("completed")})
+            continue
+        # Workbooks written before rows had kinds: every row is an item, one vocabulary.
+        kind = KINDS.get(_text(get("kind")), "item" if "kind" not in cols else None)
+        decision, reviewer = _text(get("decision")), _text(get("reviewer"))
+        raw_date = get("date")
+        day = _parse_date(raw_date)
+        if kind == "approver":
+            if not (reviewer or _text(get("opinion")) or _text(raw_date)):
+                continue
+            if stage_record is None:
+                errors.append(f"{here}第{r}行：负责人已签署，但上一行的阶段结论未填写或无效")
+            elif _text(raw_date) and day is None:
+                errors.append(f"{here}单元格{cell('date')}：日期“{_text(raw_date)}”不是有效日期，"
+                              f"请按 2026-05-20 的格式填写")
+            elif not reviewer:
+                errors.append(f"{here}单元格{cell('reviewer')}：负责人意见已填写但未签名")
+            else:
+                stage_record.update(approver=reviewer, approver_opinion=_text(get("opinion")),
+                                    approver_date=day.isoformat() if day else None)
+            continue
+        stage_record = None
+        if not decision:
+            continue
+        if kind is None:
+            errors.append(f"{here}单元格{cell('decision')}：该行不是审查项目，不应填写结论“{decision}”")
+            continue
+        allowed = (vocab["stage"] if kind == "stage" else vocab["items"]) if "kind" in cols else list(LEGACY_DECISIONS)
+        bad = False
+        if decision not in allowed:
+            errors.append(f"{here}单元格{cell('decision')}：结论“{decision}”无效，"
+                          f"只能填写{'、'.join(allowed)}之一")
+            bad = True
+        if not reviewer:
+            who = "经办人" if kind == "stage" else "审核人"
+            errors.append(f"{here}单元格{cell('reviewer')}：已填写结论但未填写{who}")
+            bad = True
+        if _text(raw_date) and day is None:
+            errors.append(f"{here}单元格{cell('date')}：日期“{_text(raw_date)}”不是有效日期，"
+                          f"请按 2026-05-20 的格式填写")
+            bad = True
+        if bad:
+            continue
+        record = {**base, "decision": decision, "opinion": _text(get("opinion")), "reviewer": reviewer,
+                  "date": day.isoformat() if day else None, "cell": cell("decision"), "kind": kind,
+                  "score": _score(get("score"))}
+        if kind == "stage":
+            record.update(handler=reviewer, approver=None, approver_opinion=None, approver_date=None)
+            stage_record = record
+        rows.append(record)
+
+
 def _read_workbook(path: Path, folder_id: str) -> tuple[list[dict], list[str]]:
     rows: list[dict] = []
     errors: list[str] = []
@@ -53,52 +153,12 @@ def _read_workbook(path: Path, folder_id: str) -> tuple[list[dict], list[str]]:
         return [], [f"{where}：无法打开工作簿（{type(e).__name__}）"]
     try:
         for ws in wb.worksheets:
-            it = ws.iter_rows(values_only=True)
-            header = next(it, None)
-            if not header:
+            if ws.sheet_state != "visible":
                 continue
-            cols = {HEADERS[_text(h)]: i for i, h in enumerate(header) if _text(h) in HEADERS}
-            if "decision" not in cols:
-                continue
-            for r, values in enumerate(it, start=2):
-                def get(key):
-                    i = cols.get(key)
-                    return values[i] if i is not None and i < len(values) else None
-
-                def cell(key):
-                    return f"{get_column_letter(cols[key] + 1)}{r}" if key in cols else "?"
-
-                decision = _text(get("decision"))
-                if not decision:
-                    continue
-                here = f"{where} 工作表“{ws.title}”"
-                bad = False
-                if decision not in DECISIONS:
-                    errors.append(f"{here}单元格{cell('decision')}：结论“{decision}”无效，"
-                                  f"只能填写{'、'.join(DECISIONS)}之一")
-                    bad = True
-                reviewer = _text(get("reviewer"))
-                if not reviewer:
-                    errors.append(f"{here}单元格{cell('reviewer')}：已填写结论但未填写审核人")
-                    bad = True
-                raw_date = get("date")
-                day = _parse_date(raw_date)
-                if _text(raw_date) and day is None:
-                    errors.append(f"{here}单元格{cell('date')}：日期“{_text(raw_date)}”不是有效日期，"
-                                  f"请按 2026-05-20 的格式填写")
-                    bad = True
-                if bad:
-                    continue
-                rows.append({
-                    "dossier_id": _text(get("dossier_id")) or folder_id, "sheet": ws.title,
-                    "stage": _text(get("stage")) or ws.title, "rule": _text(get("rule")),
-                    "item": _text(get("item")), "decision": decision, "opinion": _text(get("opinion")),
-                    "reviewer": reviewer, "date": day.isoformat() if day else None,
-                    "cell": cell("decision"),
-                })
+            _read_sheet(ws, where, folder_id, rows, errors)
     finally:
         wb.close()  # read-only workbooks keep the file open until closed
-    return rows, errors
+    return [{k: d.get(k) for k in FIELDS} for d in rows], errors
 
 
 def read_decisions(out_dir: Path) -> tuple[list[dict], list[str]]:

@@ -4,48 +4,23 @@ Kept in one place so the worksheet, the summary and the review page say the same
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+from validators.findings_util import data
+
 # Every rule id that must appear exactly once in result.json's checks (CONTRACT.md).
 RULE_IDS = (
     "ART3", "ART4.1", "ART4.2", "ART4.3", "ART4.4", "ART4.5",
     "ART5.1", "ART5.2", "ART5.3", "ART5.4", "ART5.F", "ART10", "ART17",
 )
 
-RULE_ARTICLE = {
-    "ART3": "第三条",
-    "ART4.1": "第四条第（一）项",
-    "ART4.2": "第四条第（二）项",
-    "ART4.3": "第四条第（三）项",
-    "ART4.4": "第四条第（四）项",
-    "ART4.5": "第四条第（五）项",
-    "ART5.1": "第五条第（一）项",
-    "ART5.2": "第五条第（二）项",
-    "ART5.3": "第五条第（三）项",
-    "ART5.4": "第五条第（四）项",
-    "ART5.F": "第五条（材料形式）",
-    "ART5.X": "第五条（虚假材料）",
-    "ART6": "第六条",
-    "ART10": "第十条",
-    "ART15.1": "第十五条第（一）项",
-    "ART17": "第十七条",
-}
-
-RULE_TOPIC = {
-    "ART3": "申报单位注册在高明区",
-    "ART4.1": "3名以上技师、高级技师",
-    "ART4.2": "开展师带徒、拜师学艺",
-    "ART4.3": "管理制度、资金、场地和设备",
-    "ART4.4": "先进的生产、科研设备",
-    "ART4.5": "技术攻关、技术研讨能力和经验",
-    "ART5.1": "技师工作站设立申请表",
-    "ART5.2": "申请报告",
-    "ART5.3": "成员身份证、职业资格（技能等级）证书、业绩材料、劳动合同",
-    "ART5.4": "法人登记证书/营业执照/组织机构代码证及基本账户",
-    "ART5.F": "复印件注明“与原件相符”并加盖单位公章",
-    "ART5.X": "提供虚假材料",
-    "ART10": "同一年度只享受一项资助",
-    "ART15.1": "以虚假材料获得认定",
-    "ART17": "办法有效期",
-}
+# Article and topic of each rule id, and the Chinese name of each flag code: one data file
+# each, shared with the finding texts of validators/ (validators/data/rules.yaml, flags.yaml).
+_RULES = data("rules.yaml")
+RULE_ARTICLE = {rule: spec["article"] for rule, spec in _RULES.items()}
+RULE_TOPIC = {rule: spec["topic"] for rule, spec in _RULES.items()}
 
 
 def rule_label(rule: str) -> str:
@@ -71,20 +46,8 @@ RECOMMENDATION = {
     "refer_false_materials": "疑似提供虚假材料，建议移交核查",
 }
 
-FLAG = {
-    "ID_NUMBER_INVALID": "身份证号码校验不通过",
-    "USCC_INVALID": "统一社会信用代码校验不通过",
-    "IDENTITY_MISMATCH": "同一人员信息前后不一致",
-    "APPLICANT_MISMATCH": "申报单位名称或代码前后不一致",
-    "CERTIFICATE_INCONSISTENT": "证书信息自相矛盾",
-    "DUPLICATE_PERSON": "人员重复申报",
-    "DUPLICATE_BANK_ACCOUNT": "银行账号与其他单位重复",
-    "REUSED_IMAGE": "图片疑似重复使用",
-    "PDF_EDITED": "PDF文件有编辑痕迹",
-    "TEXT_LAYER_MISMATCH": "PDF文字层与图像内容不符",
-    "IMAGE_TAMPERED": "图像局部疑似篡改",
-    "FUNDING_CONFLICT": "同一年度已享受其他资助",
-}
+FLAG = {code: spec["name"] for code, spec in data("flags.yaml").items()
+        if isinstance(spec, dict) and "name" in spec}
 
 DOC_TYPE = {
     "id_card": "居民身份证",
@@ -106,7 +69,18 @@ STAGES = (
     ("结果公示", 5),
 )
 
-DECISIONS = ("符合", "不符合", "需补正")
+_CONCLUSIONS = yaml.safe_load((Path(__file__).with_name("data") / "conclusions.yaml").read_text(encoding="utf-8"))
+# The materials vocabulary (资格初审, 资格复核, 综合评议 items); other sheets: conclusions().
+DECISIONS = tuple(_CONCLUSIONS["sheets"]["资格初审"]["items"])
+LEGACY_DECISIONS = tuple(_CONCLUSIONS["legacy"])
+
+
+def conclusions(sheet: str) -> dict:
+    """{"items": [...], "stage": [...], "article": "..."} for a worksheet sheet (empty lists
+    for a sheet where nothing is concluded, such as 期限)."""
+    spec = _CONCLUSIONS["sheets"].get(sheet) or {}
+    return {"items": list(spec.get("items") or []), "stage": list(spec.get("stage") or []),
+            "article": spec.get("article", ""), "rule": spec.get("rule", "")}
 
 FIELD = {
     "applicant": {

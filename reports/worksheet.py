@@ -21,19 +21,24 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from extractors.masking import mask_id
 from reports import atomic
-from reports.deadlines import Calendar, stage_deadlines
+from reports.deadlines import Calendar, working_days
+from reports.labels import STAGES
 from reports.evidence import crop_png, first_boxed, locs
 from reports.labels import (DOC_TYPE, FLAG, RECOMMENDATION, REPORT_SECTION, RULE_ARTICLE,
-                            SEVERITY, STATUS, rule_label)
-from reports.xlsx_style import (BOLD, HEADER, INPUT, REVIEWER_COLUMNS, add_long_row, add_row, col_index,
-                                 finish_sheet, fit_row_heights, write_header)
+                            SEVERITY, STATUS, conclusions, rule_label)
+from reports.plain import plain_and_technical, plain_text
+from reports.xlsx_style import (APPROVER_ROW, BOLD, DETAIL_ROW, HEADER, INPUT, ITEM, KIND_COLUMN, REVIEWER_COLUMNS,
+                                STAGE_ROW, TITLE_ROW, add_long_row, add_row, col_index, finish_sheet,
+                                fit_row_heights, write_header)
 
 COPIED_TYPES = ("id_card", "qualification_certificate", "business_licence", "bank_account",
                 "labour_contract", "achievement")
 MEMBER_DOCS = (("id_card", "居民身份证", "has_id_card"),
                ("qualification_certificate", "职业资格（技能等级）证书", "has_certificate"),
                ("labour_contract", "劳动合同/聘用合同/工作协议", "has_contract"))
-REV = ["", "", "", ""]  # empty reviewer cells
+REV = ["", "", "", "", ITEM]  # empty reviewer cells of an item row, and its kind
+DETAIL = [None, None, None, None, DETAIL_ROW]  # a row that details an item: no conclusion of its own
+REVIEWER_HEAD = [*REVIEWER_COLUMNS, KIND_COLUMN]
 # Evidence pictures: at most 210 × 140 px, in a column Excel shows 222 px wide (7 px a unit
 # plus 5), so a picture never covers the reviewer's 结论 cell beside it.
 PIC_MAX_PX = (210, 140)
@@ -69,14 +74,22 @@ def _member_prov_locs(member: dict, doc_type: str) -> str:
     return locs(recs)
 
 
-def seal_status(f_check: dict, file: str, page: int) -> str:
+def seal_status(f_check: dict, file: str, page: int, text_source: str | None = None) -> str:
     """What the ART5.F check found on one copied page. The check's evidence holds the located
     seal (bbox set) for good pages and a page record without bbox for pages lacking the seal
     or the mark; its detail names what each bad page lacks ('…第2页缺公章和“与原件相符”字样')."""
-    m = re.search(re.escape(f"{file}第{page}页缺") + r"([^；;，]+)", f_check.get("detail") or "")
+    detail = f_check.get("detail") or ""
+    m = re.search(re.escape(f"{file}第{page}页缺") + r"([^；;，]+)", detail)
     if m:
         return f"缺{m.group(1)}"
     recs = [r for r in f_check.get("evidence") or [] if r.get("file") == file and r.get("page") == page]
+    # A born-digital page is an electronic original, not a copy: saying it is sealed would
+    # contradict the check's own note (which names at most a few such pages, so the page's
+    # text source decides for the rest).
+    originals = re.search(r"电子原件或文档文字页：([^，]*)", detail)
+    named = f"{file}第{page}页" in (originals.group(1) if originals else "")
+    if named or (originals and not recs and text_source in ("text_layer", "docx")):
+        return "电子原件或文档文字页，不要求加注（电子原件请核验其电子签章）"
     if any(r.get("bbox") for r in recs) or f_check.get("status") == "pass":
         return "已加盖公章并注明“与原件相符”"
     if recs and f_check.get("status") == "fail":
@@ -84,6 +97,31 @@ def seal_status(f_check: dict, file: str, page: int) -> str:
     if f_check.get("status") == "not_applicable":
         return ""
     return "未能判断（无页面图像），请核对原件"
+
+
+def add_stage_rows(ws, did: str, stage: str, sheet: str, item_header: str = "审查项目") -> list[int]:
+    """The sheet's closing rows: the stage conclusion (drop-down with the stage's own words,
+    the handler signs in 审核人) and the head of office's approval below it. Returns their rows."""
+    spec = conclusions(sheet)
+    head = [c.value for c in ws[1]]
+    options = "／".join(spec["stage"])
+    written = []
+    for kind, label, text in ((STAGE_ROW, f"{stage}结论（{spec['article']}）",
+                               f"在“结论”栏选择：{options}；经办人在“审核人”栏签名并填写日期"),
+                              (APPROVER_ROW, f"{stage}负责人审核",
+                               "负责人在“审核人”栏签名，在“意见”栏填写审核意见并填写日期")):
+        row = [None] * len(head)
+        row[head.index("卷宗编号")], row[head.index("阶段")], row[head.index("规则")] = did, stage, spec["rule"]
+        row[head.index(item_header)] = label
+        row[head.index("说明")] = text
+        for name in REVIEWER_COLUMNS:
+            row[head.index(name)] = ""
+        row[head.index(KIND_COLUMN)] = kind
+        add_row(ws, row)
+        written.append(ws.max_row)
+        for cell in ws[ws.max_row]:
+            cell.font = BOLD
+    return written
 
 
 # ---------------------------------------------------------------- 资格初审 (ART5)
@@ -96,27 +134,27 @@ def _sheet_first_review(wb, result, did):
     ws = wb.create_sheet("资格初审")
     stage = "资格初审"
     write_header(ws, ["卷宗编号", "阶段", "规则", "审查项目", "机审结果", "说明", "所在位置（文件/页）",
-                      "与原件相符及公章", *REVIEWER_COLUMNS])
+                      "与原件相符及公章", *REVIEWER_HEAD])
     checks = _checks(result)
     rec = result.get("recommendation")
     long_cells = {5: FIRST_CAPS["说明"], 6: FIRST_CAPS["所在位置（文件/页）"]}
     add_long_row(ws, [did, stage, "建议", "机审总体建议（不代替审核结论）", RECOMMENDATION.get(rec, rec or ""),
-                      result.get("recommendation_reason") or "", "", "", *REV], long_cells)
+                      plain_text(result.get("recommendation_reason")), "", "", *DETAIL], long_cells)
 
     def check_row(rule):
         c = checks.get(rule)
-        add_long_row(ws, [did, stage, rule, rule_label(rule), _status(c), (c or {}).get("detail", "未生成该项检查"),
+        add_long_row(ws, [did, stage, rule, rule_label(rule), _status(c), plain_text((c or {}).get("detail", "未生成该项检查")),
                           locs((c or {}).get("evidence")), "", *REV], long_cells)
 
     check_row("ART5.1")
     forms = _docs_of(result, "application_form")
-    add_row(ws, _found_row(did, stage, "ART5.1", "设立申请表（附件1）", bool(forms), _doc_locs(forms)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.1", "设立申请表（附件1）", bool(forms), _doc_locs(forms)) + ["", *DETAIL])
 
     check_row("ART5.2")
     reports_ = _docs_of(result, "application_report")
-    add_row(ws, _found_row(did, stage, "ART5.2", "申请报告", bool(reports_), _doc_locs(reports_)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.2", "申请报告", bool(reports_), _doc_locs(reports_)) + ["", *DETAIL])
     for key, recs in (result.get("report_sections") or {}).items():
-        add_row(ws, _found_row(did, stage, "ART5.2", f"申请报告·{REPORT_SECTION.get(key, key)}", True, locs(recs)) + ["", *REV])
+        add_row(ws, _found_row(did, stage, "ART5.2", f"申请报告·{REPORT_SECTION.get(key, key)}", True, locs(recs)) + ["", *DETAIL])
 
     check_row("ART5.3")
     for m in result.get("members", []):
@@ -124,15 +162,15 @@ def _sheet_first_review(wb, result, did):
         for doc_type, label, flag in MEMBER_DOCS:
             found = bool(m.get(flag)) if flag in m else bool(m.get("certificate_number"))
             add_row(ws, _found_row(did, stage, "ART5.3", f"成员{who}：{label}", found,
-                                 _member_prov_locs(m, doc_type)) + ["", *REV])
+                                 _member_prov_locs(m, doc_type)) + ["", *DETAIL])
     ach = _docs_of(result, "achievement")
-    add_row(ws, _found_row(did, stage, "ART5.3", "业绩材料", bool(ach), _doc_locs(ach)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.3", "业绩材料", bool(ach), _doc_locs(ach)) + ["", *DETAIL])
 
     check_row("ART5.4")
     lic = _docs_of(result, "business_licence")
-    add_row(ws, _found_row(did, stage, "ART5.4", "法人登记证书/营业执照/组织机构代码证", bool(lic), _doc_locs(lic)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.4", "法人登记证书/营业执照/组织机构代码证", bool(lic), _doc_locs(lic)) + ["", *DETAIL])
     bank = _docs_of(result, "bank_account")
-    add_row(ws, _found_row(did, stage, "ART5.4", "基本账户证明（开户许可证/基本存款账户信息）", bool(bank), _doc_locs(bank)) + ["", *REV])
+    add_row(ws, _found_row(did, stage, "ART5.4", "基本账户证明（开户许可证/基本存款账户信息）", bool(bank), _doc_locs(bank)) + ["", *DETAIL])
 
     check_row("ART5.F")
     for d in result.get("documents", []):
@@ -140,11 +178,13 @@ def _sheet_first_review(wb, result, did):
             continue
         for p in d.get("pages", []):
             add_row(ws, [did, stage, "ART5.F", f"复印件：{DOC_TYPE.get(d['type'], d['type'])}",
-                       "", "", f"{d['file']} 第{p}页", seal_status(checks.get("ART5.F") or {}, d["file"], p), *REV])
+                       "", "", f"{d['file']} 第{p}页", seal_status(checks.get("ART5.F") or {}, d["file"], p, d.get("text_source")),
+                       *DETAIL])
     for d in result.get("documents", []):
         if d.get("error"):
             add_row(ws, [did, stage, "ART5", f"无法读取的文件：{d['file']}", STATUS["needs_review"],
-                       d["error"], d["file"], "", *REV])
+                       plain_text(d["error"]), d["file"], "", *REV])
+    add_stage_rows(ws, did, stage, "资格初审")
     finish_sheet(ws, status_col="E", caps=FIRST_CAPS)
     return ws
 
@@ -154,7 +194,7 @@ def _sheet_first_review(wb, result, did):
 # other they made a sheet too wide to print legibly on A4. A rule row's 说明 spans the
 # member columns F–I. Every member value is followed by the page it was read from.
 RECHECK_HEAD = ["卷宗编号", "阶段", "规则", "审查项目", "机审结果", "说明", None, None, None, "依据位置",
-                *REVIEWER_COLUMNS]
+                *REVIEWER_HEAD]
 MEMBER_HEAD = ["姓名", "身份证号（脱敏）", "等级", "证书编号", "发证日期", "合同期限", "依据位置"]
 RECHECK_CAPS = {"规则": 7, "审查项目": 12, "机审结果": 19, "说明": 10, "G": 18, "H": 11, "I": 13, "依据位置": 16}
 
@@ -227,7 +267,7 @@ def _sheet_recheck(wb, result, did):
 
     def check_row(rule, extra=""):
         c = checks.get(rule) or {}
-        detail = c.get("detail", "未生成该项检查") + (f"\n{extra}" if extra else "")
+        detail = plain_text(c.get("detail", "未生成该项检查")) + (f"\n{extra}" if extra else "")
         n = add_long_row(ws, [did, stage, rule, rule_label(rule), _status(c), detail, None, None, None,
                               locs(c.get("evidence")), *REV], {5: explain_width, 9: RECHECK_CAPS["依据位置"]})
         for r in range(ws.max_row - n + 1, ws.max_row + 1):
@@ -247,10 +287,10 @@ def _sheet_recheck(wb, result, did):
     tags = _FileTags(members)
     title = f"成员名册（{RULE_ARTICLE['ART4.1']}，共{len(members)}人）：每项下方〔〕内为其所在页"
     add_row(ws, [did, stage, "ART4.1", title + (f"\n{tags.legend()}" if tags.files else ""),
-                 *[None] * 6, *REV])
+                 *[None] * 6, None, None, None, None, TITLE_ROW])
     ws.merge_cells(f"D{ws.max_row}:J{ws.max_row}")
     title_row = ws.max_row
-    add_row(ws, [did, stage, "规则", *MEMBER_HEAD, *[None] * len(REVIEWER_COLUMNS)])
+    add_row(ws, [did, stage, "规则", *MEMBER_HEAD, *[None] * len(REVIEWER_COLUMNS), TITLE_ROW])
     sub_header = ws.max_row
     for m in members:
         prov = m.get("provenance") or {}
@@ -265,6 +305,8 @@ def _sheet_recheck(wb, result, did):
                      tags.pages([r for rs in prov.values() for r in rs]), *REV])
     if not members:
         add_row(ws, [did, stage, "ART4.1", "未识别到成员", None, None, None, None, None, "", *REV])
+    for r in add_stage_rows(ws, did, stage, "资格复核"):
+        ws.merge_cells(f"F{r}:I{r}")
     # The merged 说明 keeps its full width even when the member cells below it are short.
     finish_sheet(ws, status_col="E", caps=RECHECK_CAPS, filter_rows=rule_rows,
                  min_widths={k: RECHECK_CAPS[k] for k in ("说明", "G", "H", "I")})
@@ -277,53 +319,86 @@ def _sheet_recheck(wb, result, did):
 
 
 # ---------------------------------------------------------------- 综合评议 (ART4.2–4.5)
-EXPERT_CAPS = {"规则": 7, "审查项目": 18, "机审结果": 11, "说明": 22, "证据摘录": 28, "依据位置": 14, "评分": 6}
+EXPERT_CAPS = {"审查项目": 18, "机审结果": 11, "说明": 18, "证据摘录": 34, "依据位置": 14, "评分": 6}
+# Quotes stay whole and in one cell: at most this many, each cut at a sentence end; the rest
+# are counted and left to the review page.
+MAX_QUOTES = 4
+QUOTE_CHARS = 60
+
+
+def _quote(text: str) -> str:
+    """A whole sentence (or clause) of at most QUOTE_CHARS characters, never cut mid-word."""
+    text = " ".join((text or "").split())
+    if len(text) <= QUOTE_CHARS:
+        return text
+    cut = max(text.rfind(p, 0, QUOTE_CHARS) for p in "。；！？，")
+    return (text[:cut + 1] if cut >= QUOTE_CHARS // 3 else text[:QUOTE_CHARS]) + "……"
+
+
+def _quotes(ev: list[dict]) -> str:
+    lines = [f"“{_quote(r.get('text', ''))}”（第{r.get('page')}页）" for r in ev[:MAX_QUOTES]]
+    if len(ev) > MAX_QUOTES:
+        lines.append(f"……另有{len(ev) - MAX_QUOTES}处，见审查页面")
+    return "\n".join(lines)
 
 
 def _sheet_expert(wb, result, did):
     ws = wb.create_sheet("综合评议")
     stage = "综合评议"
     write_header(ws, ["卷宗编号", "阶段", "规则", "审查项目", "机审结果", "说明", "证据摘录", "依据位置", "评分",
-                      *REVIEWER_COLUMNS])
+                      *REVIEWER_HEAD])
     checks = _checks(result)
     for rule in ("ART4.2", "ART4.3", "ART4.4", "ART4.5"):
         c = checks.get(rule) or {}
         ev = c.get("evidence") or []
-        quotes = "\n".join(f"“{r.get('text', '').strip()}”（第{r.get('page')}页）" for r in ev[:8])
-        if len(ev) > 8:
-            quotes += f"\n……另有 {len(ev) - 8} 处"
-        add_long_row(ws, [did, stage, rule, rule_label(rule), _status(c), c.get("detail", "未生成该项检查"),
-                          quotes or "未找到相关表述", locs(ev), None, *REV],
-                     {5: EXPERT_CAPS["说明"], 6: EXPERT_CAPS["证据摘录"], 7: EXPERT_CAPS["依据位置"]})
+        # The detail quotes what it found; 证据摘录 shows those quotes whole, so 说明 keeps
+        # only the finding itself and a printed row stays short enough to share a page.
+        detail = plain_text(c.get("detail", "未生成该项检查")).split("：“")[0]
+        add_row(ws, [did, stage, rule, rule_label(rule), _status(c), detail,
+                     _quotes(ev) or "未找到相关表述", locs(ev), None, *REV])
+    add_stage_rows(ws, did, stage, "综合评议")
     finish_sheet(ws, status_col="E", min_widths={"评分": 6}, caps=EXPERT_CAPS)
     score = get_column_letter(col_index(ws, "评分"))
+    kind = col_index(ws, KIND_COLUMN)
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, kind).value == ITEM]
     dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
                         showErrorMessage=True, errorTitle="评分无效", error="请填写 0–100 的分数")
-    dv.add(f"{score}2:{score}{ws.max_row}")
+    dv.sqref = " ".join(f"{score}{r}" for r in rows)
     ws.add_data_validation(dv)
-    for r in range(2, ws.max_row + 1):
+    for r in rows:
         ws[f"{score}{r}"].fill = INPUT
     return ws
 
 
-# ---------------------------------------------------------------- 疑点 (flags, ART15.1 / ART5.X / ART10)
-FLAG_CAPS = {"规则": 8, "疑点类型": 14, "严重程度": 6, "对象": 12, "说明": 22, "依据位置": 14,
+# ---------------------------------------------------------------- 疑点 (flags, ART5.X / ART15.1 / ART10)
+FLAG_CAPS = {"疑点类型": 14, "严重程度": 6, "对象": 12, "说明": 22, "技术依据": 14, "依据位置": 12,
              "证据截图": PIC_COL_WIDTH}
+
+
+def _flag_kind(f: dict) -> str:
+    """'证书信息自相矛盾（第五条（虚假材料））'; a flag citing 第十五条 too names both articles."""
+    name = FLAG.get(f.get("code"), "其他疑点")
+    rules = [f.get("rule")] + (["ART15.1"] if "第十五条第（一）项" in (f.get("detail") or "")
+                                and f.get("rule") != "ART15.1" else [])
+    return f"{name}（{'、'.join(RULE_ARTICLE.get(r, r) for r in rules if r)}）"
 
 
 def _sheet_flags(wb, result, did, page_images: dict, base: Path):
     ws = wb.create_sheet("疑点")
     stage = "疑点核查"
     write_header(ws, ["卷宗编号", "阶段", "规则", "疑点代码", "疑点类型", "严重程度", "对象", "说明",
-                      "依据位置", "证据截图", *REVIEWER_COLUMNS])
+                      "技术依据", "依据位置", "证据截图", *REVIEWER_HEAD])
     pictures: list[tuple[int, bytes, int, int]] = []
+    # Without any evidence picture the picture column shrinks and 说明 takes its width.
+    with_pictures = any(first_boxed(f.get("evidence") or [], page_images) for f in result.get("flags", []))
+    caps = dict(FLAG_CAPS) if with_pictures else {**FLAG_CAPS, "说明": 22 + PIC_COL_WIDTH - 12, "证据截图": 12}
     for f in result.get("flags", []):
         ev = f.get("evidence") or []
-        n = add_long_row(ws, [did, stage, f.get("rule"), f.get("code"),
-                              f"{FLAG.get(f.get('code'), f.get('code'))}（{RULE_ARTICLE.get(f.get('rule'), f.get('rule'))}）",
-                              SEVERITY.get(f.get("severity"), f.get("severity")), f.get("subject"), f.get("detail"),
-                              locs(ev), "", *REV],
-                         {7: FLAG_CAPS["说明"], 8: FLAG_CAPS["依据位置"]}, item=4)
+        detail, technical = plain_and_technical(f.get("detail"))
+        n = add_long_row(ws, [did, stage, f.get("rule"), f.get("code"), _flag_kind(f),
+                              SEVERITY.get(f.get("severity"), f.get("severity")), plain_text(f.get("subject")),
+                              detail, technical, locs(ev), "", *REV],
+                         {7: caps["说明"], 8: caps["技术依据"], 9: caps["依据位置"]}, item=4)
         first = ws.max_row - n + 1
         rec = first_boxed(ev, page_images)
         if rec:
@@ -336,13 +411,16 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
         else:
             ws.cell(first, col_index(ws, "证据截图"), "无页面图像或无定位框")
     if not result.get("flags"):
-        add_row(ws, [did, stage, "", "", "未发现疑点", "", "", "机审未发现申报材料弄虚作假或不实（第五条）的疑点。", "", "", *REV])
+        add_row(ws, [did, stage, "", "", "未发现疑点", "", "", "机审未发现申报材料弄虚作假或不实（第五条）的疑点。",
+                     "", "", "", *DETAIL])
     for w in result.get("warnings", []):
-        add_long_row(ws, [did, stage, "", "WARNING", "提示（不属于疑点）", "", "", w, "", "", *REV],
-                     {7: FLAG_CAPS["说明"]}, item=4)
+        detail, technical = plain_and_technical(w)
+        add_long_row(ws, [did, stage, "", "WARNING", "提示（不属于疑点）", "", "", detail, technical, "", "", *DETAIL],
+                     {7: caps["说明"], 8: caps["技术依据"]}, item=4)
+    add_stage_rows(ws, did, stage, "疑点", item_header="疑点类型")
     # The code (ID_NUMBER_INVALID) is for machines: 疑点类型 says it in Chinese with the article.
-    finish_sheet(ws, severity_col="F", hidden=("疑点代码",), min_widths={"证据截图": PIC_COL_WIDTH},
-                 caps=FLAG_CAPS)
+    finish_sheet(ws, severity_col="F", hidden=("疑点代码",), caps=caps,
+                 min_widths={"证据截图": PIC_COL_WIDTH} if with_pictures else {"说明": caps["说明"]})
     col = col_index(ws, "证据截图") - 1
     for row, png, w, h in pictures:
         img = XLImage(BytesIO(png))
@@ -358,20 +436,101 @@ def _sheet_flags(wb, result, did, page_images: dict, base: Path):
 
 
 # ---------------------------------------------------------------- 期限 (ART6)
+DEADLINE_HEAD = ["卷宗编号", "阶段", "规则", "审查项目", "时限（工作日）", "起算日", "截止日", "实际完成日",
+                 "剩余工作日", "逾期", "说明"]
+DEADLINE_CAPS = {"审查项目": 14, "时限（工作日）": 8, "起算日": 11, "截止日": 14, "实际完成日": 11,
+                 "剩余工作日": 8, "逾期": 12, "说明": 40}
+WORKDAY_SHEET = "工作日"
+# The working-day list covers the intake year's start to this many days after intake: the
+# four stages and a correction period fit well inside.
+WORKDAY_SPAN = 400
+
+
+def _workday_sheet(wb, intake: date, calendar: Calendar | None) -> tuple[str, int | None]:
+    """A hidden sheet listing every working day (holidays and make-up days applied); the 期限
+    formulas count in it, so they calculate the same in Excel, WPS and LibreOffice."""
+    from datetime import timedelta
+
+    days, unknown = working_days(date(intake.year, 1, 1), intake + timedelta(days=WORKDAY_SPAN), calendar)
+    ws = wb.create_sheet(WORKDAY_SHEET)
+    ws.append(["工作日（按国务院节假日安排，含调休上班日）"])
+    for d in days:
+        ws.append([d])
+        ws.cell(ws.max_row, 1).number_format = "yyyy-mm-dd"
+    ws.sheet_state = "hidden"
+    last = max(ws.max_row, 2)
+    return f"{WORKDAY_SHEET}!$A$2:$A${last}", unknown
+
+
 def _sheet_deadlines(wb, result, did, intake_date: date, calendar: Calendar | None):
+    """Dates as date cells from the 受理日; each stage runs from the previous stage's actual
+    completion date when the clerk has entered it, else from its due date (第六条)."""
+    from validators.ruleset import load_ruleset
+
     ws = wb.create_sheet("期限")
-    write_header(ws, ["卷宗编号", "阶段", "规则", "审查项目", "时限（工作日）", "起算日", "截止日", "说明",
-                      *REVIEWER_COLUMNS])
-    for row in stage_deadlines(intake_date, calendar):
-        note = (f"第六条：{row['stage']}应在{row['working_days']}个工作日内完成；自起算日次日起按国务院"
-                f"节假日安排（含调休上班日）计算工作日")
-        if row["unknown_year"]:
-            note += (f"。缺少{row['unknown_year']}年节假日安排，无法计算，请在 reports/data/holidays.yaml "
-                     f"补充后重新生成")
-        add_row(ws, [did, row["stage"], "ART6", f"{row['stage']}截止日", row["working_days"],
-                   row["start"] or "未知（上一阶段截止日未知）", row["due_text"], note, *REV])
-    add_row(ws, [did, "授牌", "ART6", "授牌", "", "", "公示期满无异议后", "第六条：公示无异议的，由区人力资源和社会保障局授牌", *REV])
-    finish_sheet(ws, caps={"规则": 7, "审查项目": 16, "时限（工作日）": 8, "起算日": 12, "截止日": 14, "说明": 36})
+    write_header(ws, DEADLINE_HEAD)
+    wd, unknown = _workday_sheet(wb, intake_date, calendar)
+    missing = (f"未知（缺少{unknown}年节假日安排，请在节假日补充表中补充后重新生成）" if unknown
+               else "未知（超出工作日表范围）")
+    try:
+        expiry = load_ruleset(intake_date, name=result.get("rule_set")).valid_until if result.get("rule_set") else None
+    except (KeyError, FileNotFoundError):
+        expiry = None
+    add_row(ws, [did, "受理", "ART5", "受理（申请单位提交申报材料）", None, None, None, intake_date, None, None,
+                 "受理日：各期限自此起算。如实际受理日不同，请改正“实际完成日”栏，以下各阶段随之重算"])
+    stage_days = {s: n for s, n in STAGES}
+    rows = [("资格初审", stage_days["资格初审"], "第六条第（一）项：镇（街道）公共服务办7个工作日内形式审查，符合条件的报区人力资源社会保障局")]
+    if result.get("recommendation") == "request_correction":
+        rows.insert(0, ("补正", None, "申请单位补正材料。办法未规定补正期限：请在“时限”栏填写一次性告知书所定的工作日数；"
+                                     "补正材料收齐后在“实际完成日”栏填写收齐日期，资格初审自该日起算"))
+    rows += [("资格复核", stage_days["资格复核"], "第六条第（二）项：区人力资源社会保障局7个工作日内资格复核，确定提交专家评审的名单"),
+             ("综合评议", stage_days["综合评议"], "第六条第（三）项：区人力资源社会保障局15个工作日内组织专家综合评审，确定拟认定的名单"),
+             ("结果公示", stage_days["结果公示"], "第六条第（四）项：在区政府网站公示，公示期5个工作日")]
+    formulas: dict[int, str] = {}
+    for stage, n, note in rows:
+        r = ws.max_row + 1
+        prev = r - 1
+        # A previous stage still without a date (a 补正 period not yet set) leaves this one blank.
+        start = (f"=IF(H{prev}<>\"\",H{prev},IF(ISNUMBER(G{prev}),G{prev},\"\"))" if prev > 2
+                 else f"=H{prev}")
+        due = (f"=IF(NOT(ISNUMBER(F{r})),\"\",IF(E{r}=\"\",\"待填写时限\",IFERROR(INDEX({wd},COUNTIF({wd},\"<=\"&F{r})+E{r}),"
+               f"\"{missing}\")))")
+        left = (f"=IF(OR(H{r}<>\"\",NOT(ISNUMBER(G{r}))),\"\",IF(TODAY()<=G{r},"
+                f"COUNTIFS({wd},\">\"&TODAY(),{wd},\"<=\"&G{r}),-COUNTIFS({wd},\">\"&G{r},{wd},\"<=\"&TODAY())))")
+        late = (f"=IF(NOT(ISNUMBER(G{r})),\"\",IF(H{r}<>\"\",IF(H{r}>G{r},\"逾期\"&COUNTIFS({wd},\">\"&G{r},{wd},"
+                f"\"<=\"&H{r})&\"个工作日\",\"按期完成\"),IF(TODAY()>G{r},\"已逾期\",\"未逾期\")))")
+        if expiry:
+            warning = (f"。注意：截止日晚于办法有效期（{expiry.year}年{expiry.month}月{expiry.day}日，第十七条），"
+                       f"请确认届时适用的办法")
+            exp = f"DATE({expiry.year},{expiry.month},{expiry.day})"
+            # Row heights are fitted to the note with its warning; the formula goes in after.
+            formulas[r] = f"=\"{note}\"&IF(AND(ISNUMBER(G{r}),G{r}>{exp}),\"{warning}\",\"\")"
+            note += warning
+        add_row(ws, [did, stage, "ART6", stage, n, start, due, None, left, late, note])
+    add_row(ws, [did, "授牌", "ART6", "授牌", None, None, None, None, None, None,
+                 "第六条第（五）项：公示期满无异议或经调查异议不成立后，由区人力资源社会保障局发文认定设立并授予牌匾"])
+    shown = {}
+    for r in range(2, ws.max_row + 1):  # formulas are wider than what they show
+        for col in "FGIJ":
+            if isinstance(ws[f"{col}{r}"].value, str) and ws[f"{col}{r}"].value.startswith("="):
+                shown[f"{col}{r}"] = ws[f"{col}{r}"].value
+                ws[f"{col}{r}"].value = "2026-12-31"
+    finish_sheet(ws, reviewer=False, caps=DEADLINE_CAPS, min_widths={"截止日": 11, "实际完成日": 11})
+    for ref, formula in shown.items():
+        ws[ref].value = formula
+    for r, formula in formulas.items():
+        ws[f"K{r}"].value = formula
+    for r in range(2, ws.max_row + 1):
+        for col in "FGH":
+            ws[f"{col}{r}"].number_format = "yyyy-mm-dd"
+        if ws[f"D{r}"].value != "授牌":
+            ws[f"H{r}"].fill = INPUT
+    if result.get("recommendation") == "request_correction":
+        ws["E3"].fill = INPUT  # the correction period the notice sets
+    dv = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                        showErrorMessage=True, errorTitle="日期无效", error="请填写日期，例如 2026-05-20")
+    dv.sqref = f"H2:H{ws.max_row - 1}"
+    ws.add_data_validation(dv)
     return ws
 
 
@@ -388,9 +547,11 @@ def write_worksheet(result: dict, page_images: dict, path: Path, *, intake_date:
     _sheet_expert(wb, result, did)
     _sheet_flags(wb, result, did, page_images, path.parent)
     _sheet_deadlines(wb, result, did, intake_date, calendar)
-    for ws in wb.worksheets:  # a printed page says which dossier and stage it belongs to
-        ws.oddHeader.left.text = f"卷宗编号：{did}".replace("&", "&&")
+    applicant = (result.get("applicant") or {}).get("name") or "申报单位名称未识别"
+    for ws in wb.worksheets:  # a printed page says whose dossier and which stage it belongs to
+        ws.oddHeader.left.text = f"申报单位：{applicant}".replace("&", "&&")
         ws.oddHeader.center.text = "&A"
+        ws.oddHeader.right.text = f"卷宗编号：{did}".replace("&", "&&")
     wb.properties.title = f"技师工作站申报材料审核工作表 {did}"
     wb.properties.creator = "dossier-screen"
     with atomic.atomic_path(path) as tmp:

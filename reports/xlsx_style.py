@@ -12,10 +12,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.labels import DECISIONS, SEVERITY, STATUS
+from reports.labels import SEVERITY, STATUS, conclusions
 
 REVIEWER_COLUMNS = ("结论", "意见", "审核人", "日期")
 KEY_COLUMNS = ("卷宗编号", "阶段", "规则")
+# Hidden last column: what each row is, so that drop-downs go only where a reviewer decides
+# something and reports.decisions knows an item's conclusion from the stage's.
+KIND_COLUMN = "行类型"
+ITEM, STAGE_ROW, APPROVER_ROW, TITLE_ROW, CONT_ROW, DETAIL_ROW = "审查项", "阶段结论", "负责人审核", "标题", "续行", "明细"
+INPUT_KINDS = (ITEM, STAGE_ROW, APPROVER_ROW)
 
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 AMBER = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
@@ -36,8 +41,6 @@ NARROW = {"机审结果": 14, "严重程度": 8, "卷宗编号": 14, "阶段": 1
           # line rather than make the printed page too wide to read (A4 landscape).
           "姓名": 16, "身份证号（脱敏）": 22, "等级": 14, "证书编号": 22, "发证日期": 16, "合同期限": 18,
           "依据位置": 22, "说明": 32}
-# Extra blank rows that keep the drop-down for rows a reviewer adds.
-SPARE_ROWS = 50
 # Reviewer columns: wide enough for 需补正, a short opinion line, a name and 2026-05-20.
 REVIEWER_WIDTHS = {"结论": 8, "意见": 14, "审核人": 7, "日期": 11}
 # A4 landscape holds about 114 column units at 100 % in LibreOffice (a unit is ~7 pt there;
@@ -138,6 +141,8 @@ def add_long_row(ws: Worksheet, values: list, widths: dict[int, float], item: in
         else:
             row = list(values[:3]) + [None] * (len(values) - 3)
             row[item] = f"{values[item] or ''}（续）"
+            if values[-1] == ITEM:  # one item, one conclusion: no drop-down on its continuation
+                row[-1] = CONT_ROW
         for i, p in parts.items():
             row[i] = p[k] if k < len(p) else None
         add_row(ws, row)
@@ -207,9 +212,10 @@ def finish_sheet(ws: Worksheet, *, status_col: str | None = None, severity_col: 
         width = min(cap, widest + 2)
         width = max(width, (min_widths or {}).get(header) or (min_widths or {}).get(letter) or 6)
         ws.column_dimensions[letter].width = width
-    # Dossier id and stage are the same on every row of a sheet: hidden from print and
-    # screen, kept for reports.decisions (the header names them).
-    for name in (("卷宗编号", "阶段") if hide_keys else ()) + tuple(hidden):
+    # Dossier id and stage are the same on every row of a sheet, and the rule id is a
+    # machine key (审查项目 names the article): hidden from print and screen, kept for
+    # reports.decisions (the header names them).
+    for name in (("卷宗编号", "阶段", "规则", KIND_COLUMN) if hide_keys else ()) + tuple(hidden):
         if name in headers:
             ws.column_dimensions[get_column_letter(headers.index(name) + 1)].hidden = True
     ws.freeze_panes = "A2"
@@ -227,31 +233,49 @@ def finish_sheet(ws: Worksheet, *, status_col: str | None = None, severity_col: 
         ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[f'"{SEVERITY["medium"]}"'], fill=AMBER))
 
     if reviewer:
-        add_reviewer_inputs(ws, last_row + SPARE_ROWS)
+        add_reviewer_inputs(ws)
     fit_row_heights(ws)
     print_setup(ws)
 
 
-def add_reviewer_inputs(ws: Worksheet, until_row: int) -> None:
+def _list_validation(values: list[str], title: str) -> DataValidation:
+    return DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                          showErrorMessage=True, errorTitle=f"{title}无效",
+                          error="请从下拉列表选择：" + "、".join(values),
+                          showInputMessage=True, promptTitle=title, prompt="请选择：" + "/".join(values))
+
+
+def add_reviewer_inputs(ws: Worksheet) -> None:
+    """One drop-down per reviewed item (the sheet's item vocabulary), the stage vocabulary on
+    the stage-conclusion row, a date check on every input row; header, title and continuation
+    rows get no input at all (their reviewer cells stay grey)."""
+    vocab = conclusions(ws.title)
     dec = get_column_letter(col_index(ws, "结论"))
     day = get_column_letter(col_index(ws, "日期"))
-    dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
-                        showErrorMessage=True, errorTitle="结论无效",
-                        error="请从下拉列表选择：" + "、".join(DECISIONS),
-                        showInputMessage=True, promptTitle="审核结论", prompt="请选择：" + "/".join(DECISIONS))
-    dv.add(f"{dec}2:{dec}{until_row}")
-    ws.add_data_validation(dv)
-    dv_date = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                             showErrorMessage=True, errorTitle="日期无效",
-                             error="请填写日期，例如 2026-05-20")
-    dv_date.add(f"{day}2:{day}{until_row}")
-    ws.add_data_validation(dv_date)
-    # Only existing rows are styled: touching spare rows would create empty rows that
-    # readers (and ws.max_row) then see as data.
+    kind_col = col_index(ws, KIND_COLUMN)
+    kinds = {r: ws.cell(r, kind_col).value for r in range(2, ws.max_row + 1)}
+    item_rows = [r for r, k in kinds.items() if k == ITEM]
+    stage_rows = [r for r, k in kinds.items() if k == STAGE_ROW]
+    input_rows = [r for r, k in kinds.items() if k in INPUT_KINDS]
+    if item_rows and vocab["items"]:
+        dv = _list_validation(vocab["items"], "审核结论")
+        dv.sqref = " ".join(f"{dec}{r}" for r in item_rows)
+        ws.add_data_validation(dv)
+    if stage_rows and vocab["stage"]:
+        dv = _list_validation(vocab["stage"], "阶段结论")
+        dv.sqref = " ".join(f"{dec}{r}" for r in stage_rows)
+        ws.add_data_validation(dv)
+    if input_rows:
+        dv_date = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                                 showErrorMessage=True, errorTitle="日期无效",
+                                 error="请填写日期，例如 2026-05-20")
+        dv_date.sqref = " ".join(f"{day}{r}" for r in input_rows)
+        ws.add_data_validation(dv_date)
     for name in REVIEWER_COLUMNS:
         letter = get_column_letter(col_index(ws, name))
-        for r in range(2, ws.max_row + 1):
-            ws[f"{letter}{r}"].fill = INPUT
+        for r, k in kinds.items():
+            inputs = k in INPUT_KINDS and not (name == "结论" and k == APPROVER_ROW)
+            ws[f"{letter}{r}"].fill = INPUT if inputs else GREY
             if name == "日期":
                 ws[f"{letter}{r}"].number_format = "yyyy-mm-dd"
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, REVIEWER_WIDTHS[name])

@@ -36,3 +36,21 @@ def test_unreadable_dossier_is_not_called_ineligible(tmp_path):
     result = judge_and_write(record, index, load_ruleset(date(2026, 5, 20)), _settings(tmp_path), "now", False)
     assert result["recommendation"] == "request_correction"
     assert all(c["status"] == "needs_review" for c in result["checks"])
+
+
+def test_intake_date_reaches_the_deadlines_and_corrections_get_a_notice(tmp_path):
+    from dataclasses import replace
+
+    from tests.test_validators_judge import good_record
+
+    record = good_record(tmp_path / "rec", "D7")
+    record.documents = [d for d in record.documents if d.type != "application_form"]  # ART5.1 fails
+    index = build_index([record], [])
+    settings = replace(_settings(tmp_path), intake_date="2026-05-11")
+    result = judge_and_write(record, index, load_ruleset(date(2026, 5, 20)), settings, "now", False)
+    assert result["recommendation"] == "request_correction"
+    folder = tmp_path / "out" / "D7"
+    ws = load_workbook(folder / "worksheet.xlsx")["期限"]
+    head = [c.value for c in ws[1]]
+    assert ws.cell(2, head.index("实际完成日") + 1).value.date() == date(2026, 5, 11)  # the 受理日, a date cell
+    assert (folder / "补正告知书.docx").is_file()

@@ -10,6 +10,7 @@ from reports.worksheet import write_worksheet
 from tests.test_reports_common import ID_ZHANG, make_case
 
 SHEETS = ["资格初审", "资格复核", "综合评议", "疑点", "期限"]
+CONCLUDED = SHEETS[:4]
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +31,65 @@ def _rows(ws):
 
 
 def test_five_sheets_with_key_and_reviewer_columns(wb):
-    assert wb.sheetnames == SHEETS
-    for ws in wb.worksheets:
+    assert [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"] == SHEETS
+    assert wb["工作日"].sheet_state == "hidden"  # the working-day list the 期限 formulas count in
+    for name in SHEETS:
+        ws = wb[name]
         head = [c.value for c in ws[1]]
         assert head[:3] == ["卷宗编号", "阶段", "规则"], ws.title
-        assert head[-4:] == ["结论", "意见", "审核人", "日期"], ws.title
+        if name in CONCLUDED:
+            assert head[-5:] == ["结论", "意见", "审核人", "日期", "行类型"], ws.title
+        for key in ("卷宗编号", "阶段", "规则", "行类型"):  # machine keys: not printed
+            if key in head:
+                assert ws.column_dimensions[_col(ws, key)].hidden, (ws.title, key)
         assert all(r["卷宗编号"] == "GM2026-001" for r in _rows(ws))
 
 
-def test_decision_drop_down_frozen_header_print_setup(wb):
-    for ws in wb.worksheets:
+def _cells(sqref) -> set[str]:
+    return {str(r) for r in sqref.ranges}
+
+
+def test_one_drop_down_per_item_with_the_vocabulary_of_its_sheet(wb):
+    """材料 items: 符合/不符合/需补正; 疑点: 属实/不属实/需进一步核查; the stage row: 第六条's words;
+    no drop-down on detail, title or continuation rows; then 经办人 and 负责人 sign."""
+    expected_items = {"资格初审": "符合,不符合,需补正", "资格复核": "符合,不符合,需补正",
+                      "综合评议": "符合,不符合,需补正", "疑点": "属实,不属实,需进一步核查"}
+    expected_stage = {"资格初审": "报区人力资源社会保障局", "资格复核": "提交专家评审",
+                      "综合评议": "拟认定", "疑点": "未发现弄虚作假或不实情况"}
+    for name in CONCLUDED:
+        ws = wb[name]
         dec = _col(ws, "结论")
-        lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
-        assert any(dv.formula1 == '"符合,不符合,需补正"' and f"{dec}2" in str(dv.sqref) for dv in lists), ws.title
+        kinds = {r: ws[f"{_col(ws, '行类型')}{r}"].value for r in range(2, ws.max_row + 1)}
+        lists = {dv.formula1.strip('"'): _cells(dv.sqref) for dv in ws.data_validations.dataValidation
+                 if dv.type == "list"}
+        assert lists[expected_items[name]] == {f"{dec}{r}" for r, k in kinds.items() if k == "审查项"}, name
+        stage_rows = [r for r, k in kinds.items() if k == "阶段结论"]
+        assert len(stage_rows) == 1 and kinds[stage_rows[0] + 1] == "负责人审核", name
+        stage_list = next(v for f, v in lists.items() if expected_stage[name] in f.split(","))
+        assert stage_list == {f"{dec}{stage_rows[0]}"}, name
+        assert len(lists) == 2, name  # nothing else: no list on headers, details or （续） rows
+        assert any(k == "明细" for k in kinds.values()) or name in ("综合评议", "资格复核"), name
+    # The member table's title and header rows are no items.
+    kinds = [c.value for c in wb["资格复核"][_col(wb["资格复核"], "行类型")][1:]]
+    assert kinds.count("标题") == 2
+    assert "期限" not in [ws.title for ws in wb.worksheets if "结论" in [c.value for c in ws[1]]]
+
+
+def test_stage_conclusion_wording_comes_from_article_6():
+    from pathlib import Path
+    measures = Path("/work/shared/policy/measures-zh.txt")
+    from reports.labels import conclusions
+    if not measures.exists():
+        pytest.skip("policy text not present")
+    text = measures.read_text(encoding="utf-8")
+    for sheet, positive in (("资格初审", "报区人力资源社会保障局"), ("资格复核", "提交专家评审"),
+                            ("综合评议", "拟认定")):
+        assert conclusions(sheet)["stage"][0] == positive and positive in text
+
+
+def test_frozen_header_print_setup(wb):
+    for name in SHEETS:
+        ws = wb[name]
         assert ws.freeze_panes == "A2"
         assert ws.page_setup.orientation == "landscape"
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
@@ -83,10 +130,12 @@ def test_wrapped_lines_counts_chinese_wider_than_latin():
     assert wrapped_lines(None, 10) == 1
 
 
-def test_print_area_and_page_header_name_the_dossier(wb):
-    for ws in wb.worksheets:
+def test_print_area_and_page_header_name_the_applicant_and_dossier(wb):
+    for name in SHEETS:
+        ws = wb[name]
         assert ws.print_area and ws.print_area.endswith(f"{ws.max_row}"), ws.title
-        assert ws.oddHeader.center.text == "&A" and "GM2026-001" in ws.oddHeader.left.text
+        assert ws.oddHeader.center.text == "&A" and "GM2026-001" in ws.oddHeader.right.text
+        assert ws.oddHeader.left.text == "申报单位：佛山市高明区明工机械有限公司"
 
 
 def test_first_review_lists_materials_found_and_missing(wb):
@@ -126,7 +175,8 @@ def test_recheck_rules_on_top_member_table_below(wb):
     assert rules == ["ART3", "ART4.1", "ART10", "ART17"]
     assert "F2:I2" in {str(m) for m in ws.merged_cells.ranges}  # 说明 spans the member columns
     start, members = _member_table(ws)
-    assert start > 5 and [m["规则"] for m in members] == ["ART4.1", "ART4.1"]
+    assert start > 5 and [m["规则"] for m in members] == ["ART4.1", "ART4.1", "ART6.2", "ART6.2"]
+    members = members[:2]  # below them: the stage conclusion and the approval
     zhang = members[0]
     assert zhang["姓名"] == "张伟\n〔第1页〕"
     cell = zhang["身份证号（脱敏）"]
@@ -139,8 +189,8 @@ def test_recheck_rules_on_top_member_table_below(wb):
     assert members[1]["证书编号"] == "未识别"
     # The reviewer columns are the same for rule rows and member rows.
     assert [ws.cell(start, c).value for c in range(11, 15)] == [None] * 4
-    assert [c.value for c in ws[1]][10:] == ["结论", "意见", "审核人", "日期"]
-    assert ws.auto_filter.ref == "A1:N5"
+    assert [c.value for c in ws[1]][10:14] == ["结论", "意见", "审核人", "日期"]
+    assert ws.auto_filter.ref == "A1:O5"
 
 
 def test_recheck_member_values_from_several_files_name_the_file(tmp_path):
@@ -180,7 +230,7 @@ def test_decision_on_a_member_row_is_read_back(tmp_path):
 
 def test_expert_review_quotes_evidence_with_score_column(wb):
     rows = {r["规则"]: r for r in _rows(wb["综合评议"])}
-    assert list(rows) == ["ART4.2", "ART4.3", "ART4.4", "ART4.5"]
+    assert list(rows) == ["ART4.2", "ART4.3", "ART4.4", "ART4.5", "ART6.3"]
     assert "公司每年开展师带徒结对10对" in rows["ART4.2"]["证据摘录"]
     assert "（第1页）" in rows["ART4.2"]["证据摘录"]
     ws = wb["综合评议"]
@@ -202,25 +252,6 @@ def test_flags_sheet_embeds_evidence_pictures(wb):
     pic_px = ws.column_dimensions[pic].width * 7 + 5  # Excel's column width in pixels
     assert all(im.width <= pic_px for im in ws._images)  # never covers the 结论 cell beside it
     assert any(r["疑点代码"] == "WARNING" for r in rows)
-
-
-def test_deadline_sheet(wb):
-    rows = _rows(wb["期限"])
-    due = {r["阶段"]: r["截止日"] for r in rows}
-    assert due["资格初审"] == "2026-10-12" and due["结果公示"] == "2026-11-18"
-    assert all(r["规则"] == "ART6" for r in rows)
-
-
-def test_unknown_year_deadline_written_as_unknown(tmp_path):
-    result, images, out = make_case(tmp_path)
-    from reports.deadlines import load_calendar
-    empty = tmp_path / "h.yaml"
-    empty.write_text("years: {}\n", encoding="utf-8")
-    write_worksheet(result, images, out / "worksheet.xlsx", intake_date=date(2026, 12, 28),
-                    calendar=load_calendar(empty))
-    rows = _rows(load_workbook(out / "worksheet.xlsx")["期限"])
-    assert rows[0]["截止日"] == "未知（缺少2027年节假日安排）"
-    assert "holidays.yaml" in rows[0]["说明"]
 
 
 def test_control_characters_from_ocr_do_not_break_the_workbook(tmp_path):
@@ -255,3 +286,13 @@ def test_a_cell_too_long_for_one_printed_row_continues_below(tmp_path):
     assert sum(book["资格复核"].column_dimensions[c].width for c in "FGHI") >= 50
     merged = {str(m) for m in book["资格复核"].merged_cells.ranges}
     assert all(f"F{r}:I{r}" in merged for r in range(2, 6))
+
+
+def test_an_electronic_original_is_not_called_sealed():
+    from reports.worksheet import seal_status
+    check = {"status": "pass", "evidence": [{"file": "a.pdf", "page": 1, "bbox": [0.6, 0.7, 0.8, 0.9]}],
+             "detail": "第五条：3页复印件均注明与原件相符并加盖公章（另有2页为电子原件或文档文字页：合同.pdf第1页、"
+                       "合同.pdf第2页，不要求加注，电子原件请核验其电子签章）"}
+    assert seal_status(check, "合同.pdf", 2).startswith("电子原件")
+    assert seal_status(check, "营业执照.pdf", 1, "text_layer").startswith("电子原件")
+    assert seal_status(check, "a.pdf", 1, "ocr").startswith("已加盖")

@@ -258,7 +258,11 @@ def test_art10_and_funding_conflict(tmp_path):
     row = RegistryRow(UNIT, rec.applicant.uscc, "技能大师工作室", 2026, [], 2)
     j = run(rec, registry=[row])
     assert status(j)["ART10"] == "fail" and "FUNDING_CONFLICT" in codes(j)
-    assert j.recommendation == "ineligible"  # FUNDING_CONFLICT cites ART10, not ART15.1
+    # a funding note (第十条), no bar to recognition: it routes the dossier nowhere
+    assert j.recommendation == "proceed"
+    funding = next(f for f in j.flags if f.code == "FUNDING_CONFLICT")
+    assert funding.rule == "ART10" and funding.severity == "low"
+    assert "技能大师工作室" in j.recommendation_reason and "不影响认定" in j.recommendation_reason
     old = RegistryRow(UNIT, rec.applicant.uscc, "技能大师工作室", 2024, [], 2)
     j = run(rec, registry=[old])
     assert status(j)["ART10"] == "pass" and "FUNDING_CONFLICT" not in codes(j)

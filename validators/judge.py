@@ -14,6 +14,7 @@ from validators.checks.funding import check_art10
 from validators.checks.materials import check_art5_1, check_art5_2, check_art5_3, check_art5_4, check_art5_f
 from validators.checks.validity import check_art17
 from validators.findings import Check, Flag, Judgement
+from validators.findings_util import data
 from validators.flags.batch import duplicate_account_flags, duplicate_person_flags, reused_image_flags
 from validators.flags.consistency import applicant_flags, certificate_flags, identity_flags
 from validators.flags.documents import image_flags, pdf_flags, text_layer_flags
@@ -30,6 +31,19 @@ REASONS = {
     "request_correction": "材料不齐或不规范（{items}），请申请单位补正",
     "proceed": "未发现问题，可进入下一审查环节",
 }
+# 第十条 is no bar to recognition (CONTRACT.md): the reason carries it as a note whatever the route.
+FUNDING_NOTE = ("另：依第十条，同一年度同一申报单位只能申领一种扶持经费，该单位本年度已享受{programmes}，"
+                "本年度技师工作站建设扶持经费不能与之同时申领（不影响认定）")
+
+
+def _rule_names(rules) -> str:
+    names = data("rules.yaml")
+    return "、".join(f"{names[r]['article']}{names[r]['topic']}" if r in names else r for r in rules)
+
+
+def _flag_names(codes) -> str:
+    table = data("flags.yaml")
+    return "、".join(table[c].get("name", c) if isinstance(table.get(c), dict) else c for c in codes)
 
 
 def _cite_revocation(record: DossierRecord, index: BatchIndex, flags: list[Flag]) -> None:
@@ -53,12 +67,11 @@ def recommend(checks: list[Check], flags: list[Flag], ruleset: RuleSet) -> tuple
         if step["when"] == "high_flag":
             hits = [f for f in flags if f.severity == "high" and f.rule in step["flag_rules"]]
             if hits:
-                codes = "、".join(dict.fromkeys(f.code for f in hits))
-                return value, REASONS[value].format(items=codes)
+                return value, REASONS[value].format(items=_flag_names(dict.fromkeys(f.code for f in hits)))
         elif step["when"] == "check_fails":
             failed = [r for r in step["rules"] if status.get(r) == "fail"]
             if failed:
-                return value, REASONS[value].format(items="、".join(failed))
+                return value, REASONS[value].format(items=_rule_names(failed))
         elif step["when"] == "always":
             return value, REASONS[value]
     return "proceed", REASONS["proceed"]
@@ -101,4 +114,9 @@ def judge(record: DossierRecord, index: BatchIndex, ruleset: RuleSet, as_of: dt.
         warnings.append(f"申报材料无法完整读取：{record.error}")
     ordered = [checks[r] for r in CHECK_ORDER]
     rec, reason = recommend(ordered, flags, ruleset)
+    if any(f.code == "FUNDING_CONFLICT" for f in flags):
+        from validators.checks.funding import registry_rows_for
+
+        held = dict.fromkeys(r.programme for r in registry_rows_for(record, index) if r.year == as_of.year)
+        reason += "；" + FUNDING_NOTE.format(programmes="、".join(held) or "其他扶持经费")
     return Judgement(checks=ordered, flags=flags, recommendation=rec, recommendation_reason=reason, warnings=warnings)

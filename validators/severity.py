@@ -76,7 +76,7 @@ def settle(flags: list[Flag]) -> list[Flag]:
     for f in flags:
         if id(f) in raised:
             f.severity = "high"
-            others = "、".join(dict.fromkeys(g.code for g in raised[id(f)]))
+            others = "、".join(dict.fromkeys(table()[g.code].get("name", g.code) for g in raised[id(f)]))
             f.detail += f"。另有独立疑点（{others}）指向同一对象，两项相互印证"
             f.proof = list(dict.fromkeys(f.proof + ["corroborated"]))
     for f in flags:

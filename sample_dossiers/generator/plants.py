@@ -48,7 +48,8 @@ SEVERITY = {
     "PDF_EDITED": ("ART5.X", "medium", ("medium",)),
     "TEXT_LAYER_MISMATCH": ("ART5.X", "high", ("high",)),
     "IMAGE_TAMPERED": ("ART5.X", "low", ("low", "medium")),
-    "FUNDING_CONFLICT": ("ART10", "medium", ("low", "medium", "high")),
+    # a funding note (第十条), no suspicion: low
+    "FUNDING_CONFLICT": ("ART10", "low", ("low",)),
 }
 
 
@@ -86,7 +87,8 @@ class Dossier:
         # only a high flag citing false materials refers; FUNDING_CONFLICT (ART10) never does
         if any(f["severity"] == "high" and SEVERITY[f["code"]][0] != "ART10" for f in self.flags):
             return "refer_false_materials"
-        if any(self.checks[r] == "fail" for r in ("ART3", "ART4.1", "ART10")):
+        # ART10 is no bar to recognition (CONTRACT.md): it routes nowhere
+        if any(self.checks[r] == "fail" for r in ("ART3", "ART4.1")):
             return "ineligible"
         if any(self.checks[r] == "fail" for r in RULES if r.startswith("ART5") or r[:5] == "ART4." and r != "ART4.1"):
             return "request_correction"

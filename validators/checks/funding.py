@@ -32,6 +32,7 @@ def check_art10(record: DossierRecord, index: BatchIndex, as_of: dt.date, regist
     if not same_year:
         return Check("ART10", "pass", f"第十条：登记表中申请单位{as_of.year}年度无其他扶持经费记录", evidence), []
     listed = "、".join(f"{r.year}年{r.programme}（登记表第{r.line}行）" for r in same_year)
-    detail = f"第十条：同一年度同一申报单位只能申领一种扶持经费，登记表显示该单位已有{listed}"
+    detail = (f"第十条：同一年度同一申报单位只能申领一种扶持经费，登记表显示该单位已有{listed}。"
+              f"此项不影响认定，但本年度技师工作站建设扶持经费不能与之同时申领，请核实该单位本年度已享受的扶持经费")
     flag = make_flag("FUNDING_CONFLICT", record.applicant.name or "申请单位", detail, evidence, proof=["registry"])
     return Check("ART10", "fail", detail, evidence), [flag]

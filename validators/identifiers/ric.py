@@ -96,7 +96,7 @@ def reason(number: str, today: datetime.date | None = None) -> str | None:
         return "含有不允许的字符"
     except InvalidChecksum:
         n = compact(number)
-        return f"校验码错误（按ISO 7064 MOD 11-2应为{calc_check_digit(n)}，实为{n[17]}）"
+        return f"校验码错误（按号码前17位计算应为{calc_check_digit(n)}，实为{n[17]}）"
     except InvalidBirthDate:
         return "出生日期不可能存在"
     return None
