@@ -1,0 +1,180 @@
+"""The review page freshly made from a small dossier (a Word application form and a
+born-digital contract, read without OCR), as a reviewer sees it in Chromium: every visible
+word plain Chinese, the Word form shown as pages, and the zoom, rotate and label switches
+doing what they say."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reports.page_anchor import page_numbers, review_link, review_order
+from reports.review_text import split_technical
+from tests.test_reports_render import CHROMIUM, CHROMIUM_FLAGS
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_dossiers" / "batch" / "D01"
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+# Latin words a reviewer may read: file formats and units. Everything else in visible text
+# (a flag code, a field name, a program's name, an English word) fails the test.
+ALLOWED = {"PDF", "Word", "WPS", "OFD", "JPG", "JPEG", "PNG", "TIF", "TIFF",
+           "pdf", "docx", "doc", "wps", "jpg", "jpeg", "png", "tif", "tiff", "mm", "cm", "KB", "MB", "dpi"}
+WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z_\-]*[A-Za-z](?![A-Za-z0-9_])")
+
+
+def latin_words(text: str, file_names) -> list[str]:
+    for name in sorted(file_names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return sorted({w for w in WORD.findall(text) if w not in ALLOWED})
+
+
+def test_the_latin_word_check_catches_codes_and_spares_identifiers():
+    text = "字段 account_kind 与 CERTIFICATE_INCONSISTENT；证书 S44060820230700012 见 4-成员/张伟.pdf 第1页，规则 gaoming-2021"
+    assert latin_words(text, ["4-成员/张伟.pdf"]) == ["CERTIFICATE_INCONSISTENT", "account_kind", "gaoming"]
+
+
+@pytest.mark.parametrize("detail, plain, tech", [
+    ("第五条：甲.jpg第1页的图像与申报材料D06的乙.pdf第2页内容一致（感知哈希距离4，对齐后最低分块相关系数0.91），请核对原件",
+     "第五条：甲.jpg第1页的图像与申报材料D06的乙.pdf第2页内容一致，请核对原件", ["感知哈希距离4，对齐后最低分块相关系数0.91"]),
+    ("编辑程序为 Adobe Acrobat；请向申报单位核实", "请向申报单位核实", ["编辑程序为 Adobe Acrobat"]),
+    ("身份证号码校验位错误（第五条）", "身份证号码校验位错误（第五条）", []),
+])
+def test_measurements_go_to_the_technical_view(detail, plain, tech):
+    assert split_technical(detail, ("甲.jpg", "乙.pdf")) == (plain, tech)
+
+
+@pytest.fixture(scope="module")
+def fresh_page(tmp_path_factory):
+    """OUT/<id>/review.html of a two-file dossier run through extraction, judging and the
+    report writers, as flows/outputs.py runs them (OCR left out: both files carry text)."""
+    from extractors.records import Provenance
+    from flows import pipeline
+    from reports.page_images import export_page_images
+    from reports.result_json import build_result
+    from reports.review_html import write_review
+    from reports.word_pages import export_word_pages
+    from validators.batch_index import build_index
+    from validators.findings import Flag
+    from validators.judge import judge
+    from validators.ruleset import load_ruleset
+
+    tmp = tmp_path_factory.mktemp("review")
+    src = tmp / "batch" / "R01"
+    contract = next(sorted(SAMPLE.glob("4-成员材料/*/劳动合同.pdf")).__iter__())
+    for rel in ["1-技师工作站设立申请表.docx", str(contract.relative_to(SAMPLE))]:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(SAMPLE / rel, src / rel)
+    files = pipeline.read_dossier_files(src, tmp / "work", dpi=100)
+    record = pipeline.extract_record("R01", files)
+    as_of = date(2026, 5, 20)
+    judgement = judge(record, build_index([record], []), load_ruleset(as_of), as_of)
+    # A reused-image finding as the batch check writes it, measurements included, pointing
+    # at the contract's first page (the batch index is of one dossier and raises none).
+    page = next(p for p in record.pages if p.image_path)
+    judgement.flags.append(Flag(
+        code="REUSED_IMAGE", rule="ART5.X", severity="medium", subject=f"{page.file}第{page.page}页",
+        detail=(f"{page.file}第{page.page}页的图像与申报材料R02的成员/某人.pdf第2页内容一致（感知哈希距离3，"
+                "对齐后最低分块相关系数0.93），扫描纹理无法判断是否同一次扫描，请核对原件"),
+        evidence=[Provenance(file=page.file, page=page.page, bbox=None, confidence=1.0, text="", engine="image")]))
+    result = build_result(record, judgement, as_of=as_of, rule_set="gaoming-2021", screened_at="2026-05-20T09:00:00+08:00")
+    out = tmp / "out" / "R01"
+    images = export_page_images(record.pages, out)
+    words = export_word_pages(record.files, out, tmp / "cache")
+    write_review(result, images, out / "review.html", word_pages=words)
+    return result, images, words, out / "review.html"
+
+
+# After load: the visible text (and tooltips), then the effect of each control on the first
+# page with a picture. The result goes into a <pre> that --dump-dom prints.
+PROBE = """<script>
+window.addEventListener('load', function () {
+  var out = {};
+  function box(el) { var r = el.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)]; }
+  function shown(sel) { return Array.from(document.querySelectorAll(sel)).filter(function (e) {
+    return e.offsetParent !== null; }).length; }
+  setTimeout(function () {
+    out.text = document.body.innerText;
+    out.titles = Array.from(document.querySelectorAll('[title]')).map(function (e) { return e.title; }).join('\\n');
+    var sec = document.querySelector('.page .frame').closest('.page');
+    var frame = sec.querySelector('.frame'), tool = function (act) { sec.querySelector('[data-act=' + act + ']').click(); };
+    out.page = sec.id; out.start = box(frame); out.startImg = box(sec.querySelector('.img img'));
+    tool('in'); out.zoomed = box(frame); out.zoomLabel = sec.querySelector('.zoom').textContent;
+    tool('fit'); tool('right'); out.turned = box(frame);
+    out.turnedImg = box(sec.querySelector('.img img'));
+    tool('right'); out.upsideDown = box(frame); tool('left'); tool('left'); out.back = box(frame);
+    out.badges = shown('.badge'); out.marks = shown('.marks li');
+    document.getElementById('showLabels').click();
+    out.badgesHidden = shown('.badge'); out.marksHidden = shown('.marks li');
+    var pre = document.createElement('pre'); pre.id = 'probe';
+    pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+  }, 300);
+});
+</script>"""
+
+
+def _probe(html: Path) -> dict:
+    page = html.with_name("probe.html")
+    page.write_text(html.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
+    try:
+        run = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900",
+                              "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    m = re.search(r'<pre id="probe">(.*?)</pre>', run.stdout, re.S)
+    assert m, run.stderr[-2000:]
+    import html as html_lib
+    return json.loads(html_lib.unescape(m.group(1)))
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="Chromium (apt chromium) not installed")
+def test_fresh_review_page_reads_in_plain_chinese_and_its_controls_work(fresh_page):
+    result, images, words, html = fresh_page
+    got = _probe(html)
+    names = [f["file"] for f in result["files"]] + [d["file"] for d in result["documents"]]
+    assert latin_words(got["text"], names) == []
+    assert latin_words(got["titles"], names) == []
+    assert result["flags"] and "技术依据" in got["text"]
+    assert "感知哈希" not in got["text"] and "感知哈希" in html.read_text(encoding="utf-8")  # collapsed, not gone
+    assert "gaoming" not in got["text"] and "认定管理办法" in got["text"]
+    # Zoom one step (125%) widens the picture; a quarter turn lays it on its side (the
+    # picture's sides swap, it still fits the pane's width and its frame holds it); a half
+    # turn and back restore the first size.
+    w, h = got["start"]
+    assert got["zoomLabel"] == "125%" and abs(got["zoomed"][0] - 1.25 * w) <= 3
+    (iw, ih), (tw, th) = got["startImg"], got["turnedImg"]
+    assert abs(tw / th - ih / iw) < 0.02 * (ih / iw)
+    assert abs(got["turned"][0] - tw) <= 3 and got["turned"][0] <= w + 1 and got["turned"][1] >= th
+    assert abs(got["upsideDown"][0] - w) <= 3 and abs(got["upsideDown"][1] - h) <= 3
+    assert got["back"] == got["start"]
+    assert got["badges"] > 0 and got["marks"] > 0 and got["badgesHidden"] == 0 and got["marksHidden"] == 0
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice not installed")
+def test_word_form_is_shown_as_pages_with_its_values_boxed(fresh_page):
+    result, images, words, html = fresh_page
+    form = next(d["file"] for d in result["documents"] if d["file"].endswith(".docx"))
+    render = words[form]
+    assert render.note is None and render.images
+    text = html.read_text(encoding="utf-8")
+    n = page_numbers(result, images)[(form, 1)]
+    section = text[text.index(f'id="page-{n}"'):]
+    section = section[:section.index("</section>")]
+    for rel in render.images:
+        assert (html.parent / rel).is_file() and f'src="{rel}"' in section
+    # The applicant's name is read from the form: on the rendered sheet it is boxed.
+    name = result["applicant"]["name"]
+    recs = [r for r in result["applicant"]["provenance"].get("name", []) if r["file"] == form]
+    assert recs and name
+    assert re.search(r'<div class="box field" id="box\d+"', section)
+    assert re.search(r"<li class=\"mk field\" data-box=\"box\d+\"><b>\d+</b>单位名称：" + re.escape(name), section)
+    # The form comes first (Art. 5 (一)), the contract after it.
+    assert review_order(result, images)[0] == (form, 1)
+    assert review_link(recs[0], page_numbers(result, images)) == f"review.html#page-{n}"
