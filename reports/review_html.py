@@ -291,11 +291,13 @@ def render_review(result: dict, page_images: dict, *, word_pages: dict[str, Word
             f"统一社会信用代码：{escape(a.get('uscc') or '未识别')}<br>"
             f"审核基准日：{escape(result.get('as_of') or '')}<br>"
             f"审核依据：{escape(ruleset_title(result.get('rule_set')))}")
+    label = RECOMMENDATION.get(rec, "")
     reason = split_technical(result.get("recommendation_reason") or "", protected)[0]
+    reason = reason[len(label):].lstrip("：:，, ") if label and reason.startswith(label) else reason
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         title=escape(f"材料审查 {result.get('dossier_id', '')}"),
         meta=meta, rec_code=escape(rec),
-        rec_text=escape(RECOMMENDATION.get(rec, "") + (f"：{reason}" if reason else "")),
+        rec_text=escape(label + (f"：{reason}" if reason else "")),
         flags="\n".join(flags_html), checks="\n".join(checks_html), pages="\n".join(pages_html),
         toc="\n".join(toc))
 

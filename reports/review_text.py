@@ -15,11 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from reports.labels import FIELD, FLAG
+from reports.labels import FIELD, FLAG, RULE_ARTICLE
 from reports.page_anchor import review_labels
 
 RULESET_DIR = Path(__file__).resolve().parents[1] / "validators" / "rulesets"
 
+_RULE_ID = re.compile(r"\bART\d+(?:\.[0-9A-Z]+)?")
 _BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
 _CLAUSE_END = re.compile(r"(?<=[；;。])")
 # A run of Latin letters (with _ . - inside) not touching a digit: a word, not an identifier
@@ -79,9 +80,15 @@ def _technical(part: str, protected: tuple[str, ...]) -> bool:
     return any(t in part for t in review_labels()["technical_terms"]) or bool(latin_words(part, protected))
 
 
+def plain_rules(text: str | None) -> str:
+    """Rule ids in a text ('ART4.1未通过') as the articles they stand for."""
+    return _RULE_ID.sub(lambda m: RULE_ARTICLE.get(m.group(0), "相关条款"), text or "")
+
+
 def split_technical(text: str | None, protected: tuple[str, ...] = ()) -> tuple[str, list[str]]:
-    """(what the reviewer reads, the technical parts in their order)."""
-    text = text or ""
+    """(what the reviewer reads, the technical parts in their order); rule ids become the
+    articles they stand for."""
+    text = plain_rules(text)
     tech: list[str] = []
 
     def take(m: re.Match) -> str:

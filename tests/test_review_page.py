@@ -26,17 +26,19 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 ALLOWED = {"PDF", "Word", "WPS", "OFD", "JPG", "JPEG", "PNG", "TIF", "TIFF",
            "pdf", "docx", "doc", "wps", "jpg", "jpeg", "png", "tif", "tiff", "mm", "cm", "KB", "MB", "dpi"}
 WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z_\-]*[A-Za-z](?![A-Za-z0-9_])")
+RULE_ID = re.compile(r"\bART\d+(?:\.[0-9A-Z]+)?")  # a rule id touches digits but is a code all the same
 
 
 def latin_words(text: str, file_names) -> list[str]:
     for name in sorted(file_names, key=len, reverse=True):
         text = text.replace(name, " ")
-    return sorted({w for w in WORD.findall(text) if w not in ALLOWED})
+    return sorted({w for w in WORD.findall(text) if w not in ALLOWED} | set(RULE_ID.findall(text)))
 
 
 def test_the_latin_word_check_catches_codes_and_spares_identifiers():
-    text = "字段 account_kind 与 CERTIFICATE_INCONSISTENT；证书 S44060820230700012 见 4-成员/张伟.pdf 第1页，规则 gaoming-2021"
-    assert latin_words(text, ["4-成员/张伟.pdf"]) == ["CERTIFICATE_INCONSISTENT", "account_kind", "gaoming"]
+    text = ("字段 account_kind 与 CERTIFICATE_INCONSISTENT；证书 S44060820230700012 见 4-成员/张伟.pdf 第1页，"
+            "规则 gaoming-2021（ART4.1未通过）")
+    assert latin_words(text, ["4-成员/张伟.pdf"]) == ["ART4.1", "CERTIFICATE_INCONSISTENT", "account_kind", "gaoming"]
 
 
 @pytest.mark.parametrize("detail, plain, tech", [
@@ -44,6 +46,7 @@ def test_the_latin_word_check_catches_codes_and_spares_identifiers():
      "第五条：甲.jpg第1页的图像与申报材料D06的乙.pdf第2页内容一致，请核对原件", ["感知哈希距离4，对齐后最低分块相关系数0.91"]),
     ("编辑程序为 Adobe Acrobat；请向申报单位核实", "请向申报单位核实", ["编辑程序为 Adobe Acrobat"]),
     ("身份证号码校验位错误（第五条）", "身份证号码校验位错误（第五条）", []),
+    ("不符合申报条件（ART4.1、ART3未通过）", "不符合申报条件（第四条第（一）项、第三条未通过）", []),
 ])
 def test_measurements_go_to_the_technical_view(detail, plain, tech):
     assert split_technical(detail, ("甲.jpg", "乙.pdf")) == (plain, tech)
@@ -51,6 +54,10 @@ def test_measurements_go_to_the_technical_view(detail, plain, tech):
 
 @pytest.fixture(scope="module")
 def fresh_page(tmp_path_factory):
+    return make_fresh_page(tmp_path_factory.mktemp("review"))
+
+
+def make_fresh_page(tmp: Path):
     """OUT/<id>/review.html of a two-file dossier run through extraction, judging and the
     report writers, as flows/outputs.py runs them (OCR left out: both files carry text)."""
     from extractors.records import Provenance
@@ -64,7 +71,6 @@ def fresh_page(tmp_path_factory):
     from validators.judge import judge
     from validators.ruleset import load_ruleset
 
-    tmp = tmp_path_factory.mktemp("review")
     src = tmp / "batch" / "R01"
     contract = next(sorted(SAMPLE.glob("4-成员材料/*/劳动合同.pdf")).__iter__())
     for rel in ["1-技师工作站设立申请表.docx", str(contract.relative_to(SAMPLE))]:
@@ -178,3 +184,103 @@ def test_word_form_is_shown_as_pages_with_its_values_boxed(fresh_page):
     # The form comes first (Art. 5 (一)), the contract after it.
     assert review_order(result, images)[0] == (form, 1)
     assert review_link(recs[0], page_numbers(result, images)) == f"review.html#page-{n}"
+
+
+def _reuse_flag(where: str, file: str, page: int, extra_evidence=()):
+    return {"code": "REUSED_IMAGE", "rule": "ART5.X", "severity": "medium", "subject": "张伟",
+            "detail": f"{file}第{page}页的图像与{where}内容一致（感知哈希距离2），请核对原件",
+            "evidence": [{"file": file, "page": page, "bbox": None, "confidence": 1.0, "text": "", "engine": "image"},
+                         *extra_evidence], "proof": ["look_alike"]}
+
+
+@pytest.mark.parametrize("structured", [True, False])
+def test_reused_image_is_shown_beside_the_page_it_matches(tmp_path, structured):
+    """Another dossier's page is copied in and shown beside the flagged page, with a box
+    where the evidence marks the matching region; found from an evidence record naming
+    the other dossier, or else from the flag's text."""
+    from PIL import Image
+
+    from reports.page_images import export_matched_pages, matched_page
+    from reports.review_html import render_review
+    from tests.test_reports_common import make_case
+
+    result, images, out = make_case(tmp_path)
+    other = tmp_path / "other_page.png"
+    Image.new("RGB", (600, 800), (10, 120, 200)).save(other)
+    extra = [{"dossier": "D06", "file": "成员/吴丽娟.pdf", "page": 2, "bbox": [0.1, 0.2, 0.5, 0.4],
+              "confidence": 1.0, "text": "", "engine": "image"}] if structured else []
+    flag = _reuse_flag("申报材料D06的成员/吴丽娟.pdf第2页", "成员/张伟身份证.jpg", 1, extra)
+    result["flags"].append(flag)
+    assert matched_page(flag, result["dossier_id"]) == ("D06", "成员/吴丽娟.pdf", 2)
+    asked = []
+    matched = export_matched_pages(result, lambda *key: asked.append(key) or str(other), out)
+    assert asked == [("D06", "成员/吴丽娟.pdf", 2)]
+    rel = matched[("D06", "成员/吴丽娟.pdf", 2)]
+    with Image.open(out / rel) as im:
+        assert im.size == (600, 800)
+    html = render_review(result, images, matched_images=matched)
+    n = page_numbers(result, images)[("成员/张伟身份证.jpg", 1)]
+    section = html[html.index(f'id="page-{n}"'):]
+    section = section[:section.index("</section>")]
+    pair = section[section.index('<div class="pair">'):]
+    assert "申报材料D06" in pair and "成员/吴丽娟.pdf 第2页" in pair and f'src="{rel}"' in pair
+    box = '<div class="box flag" style="left:10.000%;top:20.000%;width:40.000%;height:20.000%">'
+    assert (box in pair) == structured
+
+
+def test_reuse_within_the_dossier_shows_its_own_page_and_copies_nothing(tmp_path):
+    from reports.page_images import export_matched_pages
+    from reports.review_html import render_review
+    from tests.test_reports_common import make_case
+
+    result, images, out = make_case(tmp_path)
+    result["flags"].append(_reuse_flag("本申报材料的申报材料.pdf第1页", "成员/张伟身份证.jpg", 1))
+    assert export_matched_pages(result, lambda *key: pytest.fail("asked for another dossier"), out) == {}
+    html = render_review(result, images)
+    numbers = page_numbers(result, images)
+    section = html[html.index(f'id="page-{numbers[("成员/张伟身份证.jpg", 1)]}"'):]
+    pair = section[section.index('<div class="pair">'):section.index("</section>")]
+    assert f'src="{images[("申报材料.pdf", 1)]}"' in pair
+    assert f"本卷宗第{numbers[('申报材料.pdf', 1)]}页" in pair
+
+
+def test_word_page_without_libreoffice_says_so_in_chinese(tmp_path, monkeypatch):
+    """No converter: the Word page is still on the review page, with a note instead of a picture."""
+    from extractors.records import FileReading, Page
+    from reports import word_pages
+    from reports.review_html import render_review
+    from tests.test_reports_common import make_case
+
+    result, images, out = make_case(tmp_path)
+    doc = tmp_path / "表.docx"
+    doc.write_bytes(b"not really a document")
+    monkeypatch.setattr(word_pages, "soffice_path", lambda: None)
+    files = [FileReading(file="申请表.docx", source_path=str(doc), sha256="d" * 64, kind="docx",
+                         pages=[Page(file="申请表.docx", page=1, text_source="docx")])]
+    renders = word_pages.export_word_pages(files, out, tmp_path / "cache")
+    assert renders["申请表.docx"].note == "word_unavailable" and not renders["申请表.docx"].images
+    result["documents"].insert(0, {"file": "申请表.docx", "pages": [1], "type": "application_form",
+                                   "text_source": "docx", "error": None})
+    html = render_review(result, images, word_pages=renders)
+    section = html[html.index('id="page-1"'):]
+    section = section[:section.index("</section>")]
+    assert "申请表.docx 第1页" in section and "未安装文档转换程序" in section and "<img" not in section
+
+
+def _row(text: str, y: float, x0: float = 0.1):
+    return [(c, (x0 + 0.02 * i, y, x0 + 0.02 * (i + 1), y + 0.02)) for i, c in enumerate(text)]
+
+
+def test_locate_boxes_a_value_only_where_its_line_tells_which():
+    from reports.word_pages import locate
+
+    sheet = _row("张伟男技师", 0.30) + _row("李强男高级技师", 0.40) + _row("佛山市高明区明工机械有限公司", 0.10)
+    # Unique value: boxed, spanning its characters.
+    got = locate("明工机械", "单位名称 | 佛山市高明区明工机械有限公司", [sheet])
+    assert got and got[0] == 0 and abs(got[1][0] - 0.22) < 1e-9 and abs(got[1][2] - 0.30) < 1e-9 and got[1][1] == 0.10
+    # "男" twice: the row holding the rest of the source line wins.
+    assert locate("男", "李强 | 男 | 高级技师", [sheet])[1][1] == 0.40
+    assert locate("男", "张伟 | 男 | 技师", [[], sheet])[0] == 1
+    # Nothing in the line tells the two apart: no box rather than a guess.
+    assert locate("男", "男", [sheet]) is None
+    assert locate("1985-03", "张伟 | 1985年3月", [sheet]) is None
