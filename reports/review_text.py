@@ -20,9 +20,12 @@ from reports.page_anchor import review_labels
 
 RULESET_DIR = Path(__file__).resolve().parents[1] / "validators" / "rulesets"
 
-_RULE_ID = re.compile(r"\bART\d+(?:\.[0-9A-Z]+)?")
+_RULE_ID = re.compile(r"(?<![A-Za-z0-9_])ART\d+(?:\.[0-9A-Z]+)?")
 _BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
-_CLAUSE_END = re.compile(r"(?<=[；;。])")
+_QUOTED = re.compile(r"“[^“”]*”")
+_SEGMENT = re.compile(r"([；;。，：])")
+# A national standard's number ("GB 11643", "GB/T 32100") is an identifier, not a word.
+_STANDARD = re.compile(r"(?<![A-Za-z0-9_])GB(?:/T)?\s*\d+")
 # A run of Latin letters (with _ . - inside) not touching a digit: a word, not an identifier
 # such as a credit code or certificate number.
 _LATIN = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z_\-]*[A-Za-z](?![A-Za-z0-9_])")
@@ -72,12 +75,16 @@ def latin_words(text: str, protected: tuple[str, ...] = ()) -> list[str]:
     for p in sorted(protected, key=len, reverse=True):
         if p:
             text = text.replace(p, " ")
+    text = _STANDARD.sub(" ", text)
     allowed = set(review_labels()["allowed_latin"])
     return [w for w in _LATIN.findall(text) if w not in allowed]
 
 
-def _technical(part: str, protected: tuple[str, ...]) -> bool:
-    return any(t in part for t in review_labels()["technical_terms"]) or bool(latin_words(part, protected))
+def _technical(part: str, protected: tuple[str, ...], shown: str | None = None) -> bool:
+    """A measurement term in `part` (quotes hidden), or a Latin word in it (`shown`: with
+    the quotes, where a program's name stands)."""
+    return (any(t in part for t in review_labels()["technical_terms"])
+            or bool(latin_words(part if shown is None else shown, protected)))
 
 
 def plain_rules(text: str | None) -> str:
@@ -85,27 +92,47 @@ def plain_rules(text: str | None) -> str:
     return _RULE_ID.sub(lambda m: RULE_ARTICLE.get(m.group(0), "相关条款"), text or "")
 
 
+def plain_words(text: str) -> str:
+    """Jargon replaced by the words a reviewer uses (review_labels.yaml plain_words)."""
+    for word, plain in review_labels()["plain_words"].items():
+        text = text.replace(word, plain)
+    return text
+
+
 def split_technical(text: str | None, protected: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """(what the reviewer reads, the technical parts in their order); rule ids become the
-    articles they stand for."""
-    text = plain_rules(text)
+    articles they stand for. The text's first part (the article it cites, or its first
+    statement) always stays; quoted material (“…”) is the applicant's own words and is
+    never searched for terms."""
+    quotes: list[str] = []
+
+    def hide(m: re.Match) -> str:
+        quotes.append(m.group(0))
+        return f"\x00{len(quotes) - 1}\x00"
+
+    def show(t: str) -> str:
+        return re.sub(r"\x00(\d+)\x00", lambda m: quotes[int(m.group(1))], t)
+
+    work = _QUOTED.sub(hide, plain_words(plain_rules(text)))
     tech: list[str] = []
 
     def take(m: re.Match) -> str:
-        if _technical(m.group(0), protected):
-            tech.append(m.group(0)[1:-1])
+        if _technical(m.group(0), protected, show(m.group(0))):
+            tech.append(show(m.group(0)[1:-1]))
             return ""
         return m.group(0)
-    plain = _BRACKETED.sub(take, text)
+    work = _BRACKETED.sub(take, work)
+    pieces = _SEGMENT.split(work)  # segment, delimiter, segment, delimiter, …
     kept = []
-    for clause in (c for c in _CLAUSE_END.split(plain) if c):
-        if _technical(clause, protected):
-            tech.append(clause.rstrip("；;。"))
-        else:
-            kept.append(clause)
-    plain = "".join(kept).strip()
-    if tech and not plain:
+    for i in range(0, len(pieces), 2):
+        seg, delim = pieces[i], (pieces[i + 1] if i + 1 < len(pieces) else "")
+        if i > 0 and seg.strip() and _technical(seg, protected, show(seg)):
+            tech.append(show(seg.strip()))
+        elif seg or delim:
+            kept.append(seg + delim)
+    plain = show("".join(kept)).strip()
+    if tech and not plain.strip("；;。，,、：: "):
         plain = "详见技术依据。"
-    elif tech and plain[-1] in "，,、：:；;":
+    elif tech and plain and plain[-1] in "，,、：:；;":
         plain = plain[:-1] + "。"
     return plain, tech
