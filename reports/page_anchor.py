@@ -46,8 +46,7 @@ def page_types(result: dict) -> dict[tuple[str, int], str]:
 
 
 def _member_rank(result: dict) -> dict[tuple[str, int], int]:
-    """(file, page) -> index of the first member whose values were read there: within one
-    kind of document, each member's papers follow the order of the members."""
+    """(file, page) -> index of the first member whose values were read there."""
     rank: dict[tuple[str, int], int] = {}
     for i, m in enumerate(result.get("members") or []):
         for recs in (m.get("provenance") or {}).values():
@@ -58,8 +57,12 @@ def _member_rank(result: dict) -> dict[tuple[str, int], int]:
 
 def review_order(result: dict, page_images: dict) -> list[tuple[str, int]]:
     """Every page the review page shows, in Art. 5 order: each document's pages (with or
-    without an image) and every exported image. Ties keep the files' order of appearance
-    and the pages' own order, so the order is the same on every run."""
+    without an image) and every exported image. Within one kind of document, each member's
+    documents follow the order of the members (a document belongs to the first member read
+    on any of its pages: a contract's later pages stay with its first), unit documents
+    after them; ties keep the files' order of appearance and the pages' own order, so the
+    order is the same on every run."""
+    docs = result.get("documents") or []
     types = page_types(result)
     keys = list(types)
     keys += [k for k in page_images if k not in types]
@@ -67,12 +70,19 @@ def review_order(result: dict, page_images: dict) -> list[tuple[str, int]]:
     for f, _ in keys:
         file_order.setdefault(f, len(file_order))
     rank = art5_rank()
-    members = _member_rank(result)
     last = len(rank)
+    members = _member_rank(result)
+    unit = len(result.get("members") or [])
+    doc_of: dict[tuple[str, int], tuple[int, int]] = {}  # page -> (member rank, first page) of its document
+    for d in docs:
+        pages = [(d.get("file"), p) for p in d.get("pages") or []]
+        owner = min((members[k] for k in pages if k in members), default=unit)
+        for k in pages:
+            doc_of.setdefault(k, (owner, pages[0][1]))
 
     def key(k):
-        t = types.get(k, "other")
-        return (rank.get(t, last), members.get(k, -1), file_order[k[0]], k[1])
+        owner, first = doc_of.get(k, (unit, k[1]))
+        return (rank.get(types.get(k, "other"), last), owner, file_order[k[0]], first, k[1])
     return sorted(dict.fromkeys(keys), key=key)
 
 

@@ -13,6 +13,7 @@ the user's own output folder, so values are shown in full.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -141,9 +142,12 @@ def _field_marks(result: dict, layout: _Layout) -> None:
 
 
 def _cite(detail: str, rule: str | None) -> str:
-    """Append the article unless the detail already cites it."""
+    """Append the article unless the detail already cites it ('第五条（虚假材料）' is cited
+    by a text naming 第五条)."""
     art = RULE_ARTICLE.get(rule or "", "")
-    return detail if not art or art in detail else f"{detail}（{art}）"
+    if not art or art in detail or re.sub(r"（[^（）]*）$", "", art) in detail:
+        return detail
+    return f"{detail}（{art}）"
 
 
 def _where(recs: list[dict], layout: _Layout) -> str:

@@ -292,3 +292,28 @@ def test_locate_boxes_a_value_only_where_its_line_tells_which():
     # Nothing in the line tells the two apart: no box rather than a guess.
     assert locate("男", "男", [sheet]) is None
     assert locate("1985-03", "张伟 | 1985年3月", [sheet]) is None
+
+
+def test_pages_follow_article_5_and_each_members_documents_stay_together():
+    """Not file-name order: the form, the report, ID cards, certificates, achievements,
+    contracts, licence, account; within a kind the members' order, a contract's second
+    page (no value read on it) right after its first."""
+    def ev(file, page):
+        return [{"file": file, "page": page, "bbox": [0.1, 0.1, 0.2, 0.2]}]
+    docs = [("a-营业执照.pdf", [1], "business_licence"), ("b-李.pdf", [1], "id_card"), ("b-李.pdf", [2, 3], "labour_contract"),
+            ("c-王.pdf", [1], "id_card"), ("c-王.pdf", [2], "qualification_certificate"), ("c-王.pdf", [3, 4], "labour_contract"),
+            ("d-账户.jpg", [1], "bank_account"), ("e-报告.pdf", [1, 2], "application_report"), ("f-表.docx", [1], "application_form"),
+            ("g-奖状.jpg", [1], "achievement")]
+    result = {"documents": [{"file": f, "pages": p, "type": t} for f, p, t in docs],
+              "members": [{"name": "王", "provenance": {"name": ev("c-王.pdf", 1), "contract_end": ev("c-王.pdf", 3)}},
+                          {"name": "李", "provenance": {"name": ev("b-李.pdf", 1), "contract_end": ev("b-李.pdf", 2)}}]}
+    images = {("z-未分类.png", 1): "pages/009.jpg"}
+    assert review_order(result, images) == [
+        ("f-表.docx", 1), ("e-报告.pdf", 1), ("e-报告.pdf", 2),
+        ("c-王.pdf", 1), ("b-李.pdf", 1), ("c-王.pdf", 2), ("g-奖状.jpg", 1),
+        ("c-王.pdf", 3), ("c-王.pdf", 4), ("b-李.pdf", 2), ("b-李.pdf", 3),
+        ("a-营业执照.pdf", 1), ("d-账户.jpg", 1), ("z-未分类.png", 1)]
+    numbers = page_numbers(result, images)
+    assert review_link({"file": "b-李.pdf", "page": 3}, numbers) == "review.html#page-11"
+    assert review_link({"file": "b-李.pdf", "page": 3}, numbers, prefix="D01/") == "D01/review.html#page-11"
+    assert review_link({"file": "无此文件.pdf", "page": 1}, numbers) is None
