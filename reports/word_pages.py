@@ -11,6 +11,7 @@ and its sheets are exported as images beside the other page images. The PDF's te
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -119,13 +120,32 @@ def _compact(s: str) -> str:
     return "".join(str(s or "").split())
 
 
+def _spellings(value: str) -> list[str]:
+    """The value as extracted, and for an ISO date the ways a form prints it
+    ('1986-01' -> '1986年1月', '1986.01', '1986.1', '1986/01')."""
+    v = _compact(value)
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", v)
+    if not m:
+        return [v] if v else []
+    y, mo, d = m.groups()
+    cn = f"{y}年{int(mo)}月" + (f"{int(d)}日" if d else "")
+    sep = [f"{y}{s}{mo}" + (f"{s}{d}" if d else "") for s in ".-/"]
+    short = [f"{y}.{int(mo)}" + (f".{int(d)}" if d else "")]
+    return list(dict.fromkeys([v, cn, *sep, *short]))
+
+
 def locate(value: str | None, line: str | None, sheets: list[list[tuple[str, tuple]]]) -> tuple[int, list[float]] | None:
     """(sheet index, bbox) of `value` on the rendered sheets, or None when it is not there
     or stands in several places the source line cannot tell apart (the row whose other
     characters best match the source line wins; a tie boxes nothing rather than a guess)."""
-    target = _compact(value)
-    if not target:
-        return None
+    for spelling in _spellings(value or ""):
+        found = _locate(spelling, line, sheets)
+        if found:
+            return found
+    return None
+
+
+def _locate(target: str, line: str | None, sheets) -> tuple[int, list[float]] | None:
     hits = []
     for si, chars in enumerate(sheets):
         text = "".join(c for c, _ in chars)

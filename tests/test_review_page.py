@@ -291,7 +291,11 @@ def test_locate_boxes_a_value_only_where_its_line_tells_which():
     assert locate("男", "张伟 | 男 | 技师", [[], sheet])[0] == 1
     # Nothing in the line tells the two apart: no box rather than a guess.
     assert locate("男", "男", [sheet]) is None
-    assert locate("1985-03", "张伟 | 1985年3月", [sheet]) is None
+    assert locate("1985-03", "张伟 | 1985年3月", [sheet]) is None  # not on the sheet
+    # A date extracted as ISO is found as the form prints it.
+    dated = _row("张伟男1985年3月", 0.5)
+    got = locate("1985-03", "张伟 | 男 | 1985年3月", [dated])
+    assert got and abs(got[1][0] - 0.16) < 1e-9 and abs(got[1][2] - 0.30) < 1e-9
 
 
 def test_pages_follow_article_5_and_each_members_documents_stay_together():
