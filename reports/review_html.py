@@ -203,13 +203,45 @@ def _pairs(result: dict, layout: _Layout, page_images: dict, matched_images: dic
                               "" if image else f"该页图像未能导出，请打开申报材料{o_did}的{o_file}第{o_page}页查看。"))
 
 
+def _numbered(marks: list[_Mark]) -> list[_Mark]:
+    """Number a page's marks in reading order (sheet, then down, then across; marks without
+    a box last), so the marks of one printed row get consecutive numbers."""
+    ordered = sorted(marks, key=lambda m: (m.sheet is None, m.sheet or 0, round(float(m.bbox[1]), 2) if m.bbox else 0,
+                                           float(m.bbox[0]) if m.bbox else 0))
+    for i, m in enumerate(ordered, start=1):
+        m.num = i
+    return ordered
+
+
+def _ranges(nums: list[int]) -> str:
+    """[4, 5, 6, 9] -> '4–6,9'."""
+    out, start = [], None
+    for i, n in enumerate(nums):
+        if start is None:
+            start = n
+        if i + 1 == len(nums) or nums[i + 1] != n + 1:
+            out.append(str(start) if start == n else f"{start}–{n}")
+            start = None
+    return ",".join(out)
+
+
 def _badges(marks: list[_Mark], sheet: int, kinds: tuple[str, ...]) -> str:
+    """The numbers in one margin: the marks of one printed row (boxes overlapping in height)
+    share one label, and labels that would touch move down."""
+    rows: list[list[_Mark]] = []
+    for m in sorted((m for m in marks if m.sheet == sheet and m.kind in kinds), key=lambda m: (m.bbox[1], m.num)):
+        row = rows[-1] if rows else None
+        if row and float(m.bbox[1]) < min(float(x.bbox[3]) for x in row):
+            row.append(m)
+        else:
+            rows.append([m])
     out, last = [], -100.0
-    for m in sorted((m for m in marks if m.sheet == sheet and m.kind in kinds), key=lambda m: m.bbox[1]):
-        top = max(float(m.bbox[1]) * 100, last + BADGE_GAP)
+    for row in rows:
+        top = max(float(row[0].bbox[1]) * 100, last + BADGE_GAP)
         last = top
-        out.append(f'<a class="badge {m.kind}" data-box="{m.box_id}" style="top:{top:.3f}%" '
-                   f'title="{escape(m.label)}">{m.num}</a>')
+        kind = "flag" if any(m.kind == "flag" for m in row) else row[0].kind
+        out.append(f'<a class="badge {kind}" data-boxes="{" ".join(m.box_id for m in row)}" style="top:{top:.3f}%" '
+                   f'title="{escape("；".join(m.label for m in row))}">{_ranges(sorted(m.num for m in row))}</a>')
     return "".join(out)
 
 
@@ -220,6 +252,7 @@ def _sheet_html(image: str, alt: str, boxes: str, left: str = "", right: str = "
 
 
 def _page_html(pg: _Page) -> str:
+    pg.marks = _numbered(pg.marks)
     file, page = pg.key
     where = f"{file} 第{page}页"
     sheets = []

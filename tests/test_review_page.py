@@ -189,6 +189,9 @@ def test_word_form_is_shown_as_pages_with_its_values_boxed(fresh_page):
     assert recs and name
     assert re.search(r'<div class="box field" id="box\d+"', section)
     assert re.search(r"<li class=\"mk field\" data-box=\"box\d+\"><b>\d+</b>单位名称：" + re.escape(name), section)
+    # A member row's values share one number label in the margin ("4–10"), numbered in
+    # reading order so the row's numbers run on.
+    assert re.search(r'<a class="badge field" data-boxes="box\d+( box\d+)+"[^>]*>\d+–\d+</a>', section)
     # The form comes first (Art. 5 (一)), the contract after it.
     assert review_order(result, images)[0] == (form, 1)
     assert review_link(recs[0], page_numbers(result, images)) == f"review.html#page-{n}"
