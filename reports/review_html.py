@@ -334,7 +334,7 @@ def render_review(result: dict, page_images: dict, *, word_pages: dict[str, Word
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         title=escape(f"材料审查 {result.get('dossier_id', '')}"),
         meta=meta, rec_code=escape(rec),
-        rec_text=escape(label + (f"：{reason}" if reason else "")),
+        rec_text=escape(label + (reason if reason.startswith("（") else f"：{reason}" if reason else "")),
         flags="\n".join(flags_html), checks="\n".join(checks_html), pages="\n".join(pages_html),
         toc="\n".join(toc))
 
