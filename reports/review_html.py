@@ -24,7 +24,8 @@ from reports.evidence import locs
 from reports.labels import RECOMMENDATION, RULE_ARTICLE, SEVERITY, STATUS, rule_label
 from reports.page_anchor import page_numbers, page_types, review_order, section_title
 from reports.page_images import matched_page
-from reports.review_text import (field_name, field_value, flag_name, note, ruleset_title, split_technical)
+from reports.review_text import (engine_name, field_name, field_value, flag_name, note, ruleset_title,
+                                 split_technical)
 from reports.word_pages import WordRender, locate
 
 TEMPLATE = Path(__file__).with_name("templates") / "review.html"
@@ -170,11 +171,25 @@ def _finding(kind_cls: str, title: str, detail: str, recs: list[dict], layout: _
     attrs = f' data-target="{target}" data-boxes="{" ".join(ids)}"' if target else ""
     cls = "finding " + kind_cls + ("" if target else " nojump")
     plain, tech = split_technical(detail, protected)
+    if box_kind == "flag":
+        tech += _readings(recs)
     tech_html = ("<details class=\"tech\"><summary>技术依据</summary><ul>"
                  + "".join(f"<li>{escape(t)}</li>" for t in tech) + "</ul></details>") if tech else ""
     return (f'<div class="{cls}"{attrs}><div class="t">{escape(title)}</div>'
             f'<div class="d">{escape(plain)}</div>{tech_html}'
             f'<div class="w">{escape(_where(recs, layout) or "无页面定位")}</div></div>')
+
+
+def _readings(recs: list[dict]) -> list[str]:
+    """How each piece of evidence was read, with the reading's confidence: for the 技术依据 view."""
+    out = []
+    for r in recs:
+        if r.get("engine") in (None, "image", "text"):
+            continue
+        line = f"{r.get('file')} 第{r.get('page')}页：{engine_name(r.get('engine'))}，置信度{float(r.get('confidence') or 0):.2f}"
+        if line not in out:
+            out.append(line)
+    return out
 
 
 def _pairs(result: dict, layout: _Layout, page_images: dict, matched_images: dict) -> None:
