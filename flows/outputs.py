@@ -14,9 +14,10 @@ from flows.settings import RunSettings
 def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings, screened_at: str, registry_given: bool) -> dict:
     from reports.atomic import atomic_dir
     from reports.correction_notice import FILE_NAME as NOTICE_FILE, write_correction_notice
-    from reports.page_images import export_page_images
+    from reports.page_images import export_matched_pages, export_page_images
     from reports.result_json import build_result
     from reports.review_html import write_review
+    from reports.word_pages import export_word_pages
     from reports.worksheet import write_worksheet
     from validators.judge import judge
 
@@ -40,11 +41,21 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
         page_images = export_page_images(record.pages, tmp)
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
         write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=intake)
-        write_review(result, page_images, tmp / "review.html")
+        word_pages = export_word_pages(record.files, tmp, settings.cache_dir / "word_pdf")
+        matched = export_matched_pages(result, _indexed_page_image(index), tmp)
+        write_review(result, page_images, tmp / "review.html", word_pages=word_pages, matched_images=matched)
         write_correction_notice(result, tmp / NOTICE_FILE, intake_date=intake)
     _stamp_path(settings, record.dossier_id).parent.mkdir(parents=True, exist_ok=True)
     _stamp_path(settings, record.dossier_id).write_text(stamp, encoding="utf-8")
     return result
+
+
+def _indexed_page_image(index):
+    """(dossier id, file, page) -> that page's image path, from the batch index's image
+    entries: the review page shows another dossier's page a reused image matches."""
+    paths = {(e.dossier_id, e.file, e.page): getattr(getattr(e, "fp", None), "path", "")
+             for e in getattr(index, "images", None) or []}
+    return lambda dossier_id, file, page: paths.get((dossier_id, file, page)) or None
 
 
 OUTPUT_FILES = ("result.json", "worksheet.xlsx", "review.html")

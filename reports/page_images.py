@@ -5,6 +5,7 @@ so scaling keeps them valid.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
@@ -63,3 +64,53 @@ def review_image(image_path: str) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return buf.getvalue()
+
+
+# Where a REUSED_IMAGE flag's text names the page it matches (validators/flags/batch.py):
+# "…与申报材料D06的成员/吴丽娟.pdf第2页…" or "…与本申报材料的…第2页…".
+_MATCHED = re.compile(r"与(?:(?P<same>本申报材料)|申报材料(?P<did>[^的\s，。；]+))的(?P<file>[^，。；]+?)第(?P<page>\d+)页")
+
+
+def matched_page(flag: dict, dossier_id: str) -> tuple[str, str, int] | None:
+    """(dossier id, file, page) of the page a reused-image flag matches, or None. An
+    evidence record naming another dossier (key "dossier") says it; else the flag's text."""
+    for r in flag.get("evidence") or []:
+        if r.get("dossier") and r.get("file") and r.get("page"):
+            if r["dossier"] != dossier_id or (r["file"], r["page"]) != _own_page(flag):
+                return str(r["dossier"]), str(r["file"]), int(r["page"])
+    if flag.get("code") != "REUSED_IMAGE":
+        return None
+    m = _MATCHED.search(flag.get("detail") or "")
+    if not m:
+        return None
+    return (dossier_id if m.group("same") else m.group("did")), m.group("file"), int(m.group("page"))
+
+
+def _own_page(flag: dict) -> tuple[str, int] | None:
+    own = next((r for r in flag.get("evidence") or [] if not r.get("dossier")), None)
+    return (own.get("file"), own.get("page")) if own else None
+
+
+def export_matched_pages(result: dict, find_image, dossier_out: Path) -> dict[tuple[str, str, int], str]:
+    """Copy into this dossier's pages/ the other dossiers' pages its reused-image flags
+    match, so the review page shows them side by side and the folder works on its own.
+    `find_image(dossier_id, file, page)` gives that page's image path, or None.
+    Returns (dossier id, file, page) -> path relative to `dossier_out`."""
+    own = result.get("dossier_id")
+    mapping: dict[tuple[str, str, int], str] = {}
+    for flag in result.get("flags") or []:
+        key = matched_page(flag, own)
+        if key is None or key[0] == own or key in mapping:
+            continue
+        path = find_image(*key)
+        if not path:
+            continue
+        try:
+            data = review_image(path)
+        except (OSError, ValueError):
+            continue
+        rel = f"pages/match-{len(mapping) + 1:02d}.jpg"
+        (Path(dossier_out) / "pages").mkdir(parents=True, exist_ok=True)
+        (Path(dossier_out) / rel).write_bytes(data)
+        mapping[key] = rel
+    return mapping

@@ -2,6 +2,7 @@
 Chinese text present) and the review page rendered by Chromium (boxes where the fields are)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -209,8 +210,11 @@ def test_review_page_is_offline_and_lists_findings(tmp_path):
     assert 'src="pages/001.jpg"' in html
     assert html.count('class="box flag"') == 2 and 'class="box field"' in html
     assert "身份证号码校验不通过" in html and "不通过：第四条第（一）项" in html
-    assert 'data-target="page-001"' in html
-    import re
+    # Art. 5 order: the application form (申报材料.pdf p1), the report (p2), then the ID card.
+    assert html.index('id="page-1"') < html.index('id="page-2"') < html.index('id="page-3"')
+    assert re.search(r'id="page-1".*?来源：申报材料.pdf 第1页', html, re.S)
+    assert re.search(r'id="page-3".*?来源：成员/张伟身份证.jpg 第1页', html, re.S)
+    assert 'data-target="page-3"' in html and 'data-target="page-1"' in html
     for ids in re.findall(r'data-boxes="([^"]*)"', html):  # every jump target exists
         for bid in ids.split():
             assert f'id="{bid}"' in html

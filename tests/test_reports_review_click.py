@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from reports.page_anchor import page_numbers
 from reports.review_html import write_review
 from tests.test_reports_common import make_case
 from tests.test_reports_render import CHROMIUM, CHROMIUM_FLAGS
@@ -33,7 +34,7 @@ window.addEventListener('load', function () {
       shown: ids('.page', function (p) { var r = p.getBoundingClientRect();
                                          return r.top <= cy && r.bottom >= cy ? p.id : null; }).filter(Boolean),
       current: ids('.page.current', function (p) { return p.id; }),
-      active: ids('.box.active', function (b) { return b.parentElement.id; }),
+      active: ids('.box.active', function (b) { return b.closest('.page').id; }),
       hash: location.hash, scroll: main.scrollTop};
   }
   setTimeout(function () {
@@ -103,22 +104,27 @@ def three_pages(tmp_path):
 
 def _expected_pages(result, images) -> list[tuple[str, bool]]:
     """(page element id, has a box) for each clickable finding, in list order: flags, then
-    failing or open checks; the page is that of the first evidence record with an image."""
+    failing or open checks; the page is that of the first evidence record on the review
+    page, numbered as the worksheet numbers it (reports.page_anchor.page_numbers)."""
+    numbers = page_numbers(result, images)
     findings = result["flags"] + [c for c in result["checks"] if c["status"] in ("fail", "needs_review")]
     expected = []
     for f in findings:
-        rec = next((r for r in f.get("evidence") or [] if (r["file"], r["page"]) in images), None)
+        rec = next((r for r in f.get("evidence") or [] if (r["file"], r["page"]) in numbers), None)
         if rec:
-            expected.append(("page-" + Path(images[(rec["file"], rec["page"])]).stem, bool(rec.get("bbox"))))
+            boxed = bool(rec.get("bbox")) and (rec["file"], rec["page"]) in images
+            expected.append((f"page-{numbers[(rec['file'], rec['page'])]}", boxed))
     return expected
 
 
 def test_clicking_a_finding_shows_and_marks_its_page(three_pages):
     result, images, html = three_pages
     expected = _expected_pages(result, images)
-    assert [e[0] for e in expected] == ["page-003", "page-001", "page-002"]
+    # Art. 5 order: the form (申报材料.pdf p1), the report (p2), the fixture's ID card page
+    # without an image, then the unclassified scan the first flag points at.
+    assert [e[0] for e in expected] == ["page-4", "page-1", "page-2"]
     got = _probe(html)
-    assert got["opened"]["shown"] == ["page-001"] and got["opened"]["scroll"] == 0
+    assert got["opened"]["shown"] == ["page-1"] and got["opened"]["scroll"] == 0
     assert len(got["clicks"]) == len(expected)
     for click, (page, boxed) in zip(got["clicks"], expected):
         assert click["shown"] == [page], click
@@ -133,8 +139,8 @@ def test_clicking_a_finding_shows_and_marks_its_page(three_pages):
 
 def test_opening_the_page_at_an_address_shows_that_page(three_pages):
     _, _, html = three_pages
-    got = _probe(html, "#page-002")
-    assert got["opened"]["shown"] == ["page-002"] and got["opened"]["current"] == ["page-002"]
+    got = _probe(html, "#page-2")
+    assert got["opened"]["shown"] == ["page-2"] and got["opened"]["current"] == ["page-2"]
 
 
 def test_a_link_to_the_wrong_page_is_caught(three_pages):
@@ -142,7 +148,7 @@ def test_a_link_to_the_wrong_page_is_caught(three_pages):
     in page numbering would) and the probe sees the wrong page marked and addressed."""
     result, images, html = three_pages
     text = html.read_text(encoding="utf-8")
-    wrong = text.replace('data-target="page-003"', 'data-target="page-002"', 1)
+    wrong = text.replace('data-target="page-4"', 'data-target="page-2"', 1)
     assert wrong != text
     html.write_text(wrong, encoding="utf-8")
     first = _probe(html)["clicks"][0]

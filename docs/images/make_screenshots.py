@@ -1,5 +1,6 @@
-"""Regenerate the README screenshots from the test fixture dossier:
-worksheet.png (LibreOffice -> PDF -> pdftoppm) and review.png (headless Chromium).
+"""Regenerate the README screenshots: worksheet.png from the test fixture dossier
+(LibreOffice -> PDF -> pdftoppm) and review.png from the review page test's fresh dossier
+(D01's Word form and contract; headless Chromium).
 
     python docs/images/make_screenshots.py
 """
@@ -16,10 +17,10 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from reports.review_html import write_review  # noqa: E402
 from reports.worksheet import write_worksheet  # noqa: E402
 from tests.test_reports_common import make_case  # noqa: E402
 from tests.test_reports_render import chromium_screenshot, pdf_pages, soffice_pdf  # noqa: E402
+from tests.test_review_page import make_fresh_page  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -40,8 +41,8 @@ def main() -> None:
     shot = shot.crop((max(0, x0 - 10), max(0, y0 - 10), x1 + 10, y1 + 10))
     shot.quantize(64).save(HERE / "worksheet.png", optimize=True)
 
-    write_review(result, images, out / "review.html")
-    chromium_screenshot(out / "review.html", tmp / "review.png", size=(1280, 900))
+    review = make_fresh_page(tmp / "fresh")[3]
+    chromium_screenshot(review, tmp / "review.png", size=(1400, 900))
     Image.open(tmp / "review.png").convert("RGB").quantize(64).save(HERE / "review.png", optimize=True)
     for name in ("worksheet.png", "review.png"):
         print(name, (HERE / name).stat().st_size // 1024, "KB")
