@@ -11,6 +11,7 @@ from flows.settings import RunSettings
 
 
 def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings, screened_at: str, registry_given: bool) -> dict:
+    from flows import casestore
     from reports.atomic import atomic_dir
     from reports.page_images import export_page_images
     from reports.result_json import build_result
@@ -22,8 +23,9 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
         # Nothing was read: judging an empty record would read as "ineligible", which it is not.
         return write_failed_dossier(record.dossier_id, RuntimeError(record.error), settings, screened_at, ruleset.name)
     as_of = pipeline.parse_as_of(settings.as_of)
-    judgement = judge(record, index, ruleset, as_of, registry_given)
+    judgement = casestore.amend(record, index, judge(record, index, ruleset, as_of, registry_given), ruleset)
     result = build_result(record, judgement, as_of=as_of, rule_set=ruleset.name, screened_at=screened_at)
+    casestore.add_changes(result, index)
     final = Path(settings.out_dir) / record.dossier_id
     intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
     stamp = _output_stamp(result, intake)

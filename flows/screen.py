@@ -193,6 +193,9 @@ def screen_batch(settings: RunSettings) -> dict:
         ordered = [records[pipeline.dossier_id_of(s)] for s in sources if pipeline.dossier_id_of(s) in records]
         index = build_index(ordered, registry_rows, workers=settings.worker_count())
         ruleset = load_ruleset(as_of)
+        from flows import casestore
+
+        casestore.attach(settings, index, ordered)  # the case store's earlier dossiers (--store)
         times.add("index", time.perf_counter() - t0)
 
         # Pass 3: judge and write each dossier's outputs.
@@ -220,6 +223,7 @@ def screen_batch(settings: RunSettings) -> dict:
 
     t0 = time.perf_counter()
     summary = write_batch_outputs([results[d] for d in sorted(results)], out_dir, registry_errors)
+    casestore.record(settings, index, results)
     times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
     return {"summary": summary, "times": times, "dossiers": len(sources), "registry_errors": registry_errors,

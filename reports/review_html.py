@@ -118,4 +118,6 @@ def render_review(result: dict, page_images: dict) -> str:
 
 
 def write_review(result: dict, page_images: dict, path: Path) -> None:
-    atomic.write_text(Path(path), render_review(result, page_images))
+    from reports.changes import inject_html
+
+    atomic.write_text(Path(path), inject_html(render_review(result, page_images), result))

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from reports import atomic
+from reports import atomic, changes
 from reports.labels import RECOMMENDATION, RULE_IDS, RULE_ARTICLE, STATUS
 from reports.xlsx_style import add_row, RED, AMBER, GREEN, finish_sheet, fit_row_heights, write_header
 from openpyxl.formatting.rule import CellIsRule
@@ -38,6 +38,7 @@ def summary_row(result: dict) -> dict:
 def write_summary(results: list[dict], out_dir: Path) -> None:
     out_dir = Path(out_dir)
     rows = [summary_row(r) for r in sorted(results, key=lambda r: str(r.get("dossier_id")))]
+    changes.annotate_rows(rows, results)  # 补正对比 of correction rounds
     atomic.write_json(out_dir / "summary.json", {"dossiers": rows, "count": len(rows)})
 
     wb = Workbook()
@@ -63,6 +64,7 @@ def write_summary(results: list[dict], out_dir: Path) -> None:
     first_rule = get_column_letter(6)
     last_rule = get_column_letter(5 + len(RULE_IDS))
     high = get_column_letter(6 + len(RULE_IDS))
+    changes.add_summary_column(ws, rows)
     finish_sheet(ws, reviewer=False, hide_keys=False, min_widths={h: 8 for h in rule_headers})
     for col in range(6, 6 + len(RULE_IDS)):  # rule ids are short; status words wrap
         ws.column_dimensions[get_column_letter(col)].width = 10

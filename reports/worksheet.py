@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from extractors.masking import mask_id
-from reports import atomic
+from reports import atomic, changes
 from reports.deadlines import Calendar, stage_deadlines
 from reports.evidence import crop_png, first_boxed, locs
 from reports.labels import (DOC_TYPE, FLAG, RECOMMENDATION, REPORT_SECTION, RULE_ARTICLE,
@@ -388,6 +388,7 @@ def write_worksheet(result: dict, page_images: dict, path: Path, *, intake_date:
     _sheet_expert(wb, result, did)
     _sheet_flags(wb, result, did, page_images, path.parent)
     _sheet_deadlines(wb, result, did, intake_date, calendar)
+    changes.add_sheet(wb, result)  # 补正对比, for a correction round
     for ws in wb.worksheets:  # a printed page says which dossier and stage it belongs to
         ws.oddHeader.left.text = f"卷宗编号：{did}".replace("&", "&&")
         ws.oddHeader.center.text = "&A"
