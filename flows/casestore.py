@@ -47,10 +47,11 @@ def amend(record, index, judgement, ruleset):
 
     new = crossyear.crossyear_flags(record, _current_images(index, record.dossier_id), view.prior, view.store.hasher,
                                     view.year, PHASH_CANDIDATE)
-    if not new:
-        return judgement
     settle(new)
     flags = judgement.flags + new
+    crossyear.cite_revocation(record, view.prior, flags, view.year)
+    if not new:
+        return replace(judgement, flags=flags)
     rec, reason = recommend(judgement.checks, flags, ruleset)
     return replace(judgement, flags=flags, recommendation=rec, recommendation_reason=reason)
 

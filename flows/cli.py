@@ -52,6 +52,8 @@ def cmd_screen(args) -> int:
         return _die(f"--intake-date 日期格式应为 YYYY-MM-DD：{args.intake_date}")
     if args.registry and not Path(args.registry).is_file():
         return _die(f"登记名册文件不存在：{args.registry}")
+    if args.store is not None and args.deployment:
+        return _die("--store 目前不能与 --deployment 同用：请在本机运行筛查以使用案卷库")
     if args.store is not None:
         reason = _store_problem(args.store)
         if reason:

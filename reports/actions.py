@@ -43,7 +43,7 @@ def write_actions(items, path: Path) -> pd.DataFrame:
     write_header(ws, COLUMNS + list(REVIEWER_COLUMNS))
     for rec in df.itertuples(index=False):
         add_row(ws, [*rec, *([""] * len(REVIEWER_COLUMNS))])
-    finish_sheet(ws, hide_keys=False, caps={"疑点说明": 48, "拟处理": 30})
+    finish_sheet(ws, hide_keys=False, caps={"疑点说明": 48, "拟处理": 30, "已认定工作站": 18, "后续申报单位": 18})
     ws.oddHeader.center.text = "已认定技师工作站 第十五条第（一）项核查清单"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

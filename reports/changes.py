@@ -177,7 +177,10 @@ def annotate_rows(rows: list[dict], results: list[dict]) -> None:
 
 
 def add_summary_column(ws, rows: list[dict]) -> None:
-    """A 补正对比 column at the end of the summary sheet (column 1 holds the dossier id)."""
+    """A 补正对比 column at the end of the summary sheet (column 1 holds the dossier id), when
+    the batch holds a correction round."""
+    if not any(r.get("changes") for r in rows):
+        return
     col = ws.max_column + 1
     ws.cell(1, col, "补正对比")
     text = {r.get("dossier_id"): r.get("changes") or "" for r in rows}

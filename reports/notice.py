@@ -79,7 +79,7 @@ def _write_docx(table: pd.DataFrame, year: int, period: dict, path: Path) -> Non
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     doc = Document()
     style = doc.styles["Normal"]
@@ -101,6 +101,13 @@ def _write_docx(table: pd.DataFrame, year: int, period: dict, path: Path) -> Non
         cells = t.add_row().cells
         for i, c in enumerate(shown):
             cells[i].text = str(row[c])
+    t.autofit = False
+    widths = (Cm(1.6), Cm(9.4), Cm(5.4))  # a unit's name on one line, the code beside it
+    for col, width in zip(t.columns, widths):
+        col.width = width
+    for row in t.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
     if table.empty:
         doc.add_paragraph("（本年度无拟认定单位）")
     doc.add_paragraph(f"公示期：{period['start_text']}至{period['end_text']}（{NOTICE_WORKING_DAYS}个工作日）")

@@ -140,6 +140,8 @@ class Store:
                 if sc.year == year and sc.dossier_id in skip:
                     continue
                 d = cy.PriorDossier(f"screening:{sc.id}", sc.year, sc.dossier_id, sc.unit_name, sc.uscc, sc.outcome)
+                if d.recognised_station and sc.uscc:
+                    prior.stations.setdefault(sc.uscc.upper(), []).append(d)
                 for m in sc.members:
                     if m.id_hash:
                         prior.members.setdefault(m.id_hash, []).append(cy.PriorMember(d, m.name, m.id_masked, m.file, m.page))
@@ -150,6 +152,8 @@ class Store:
                                                       frozenset(p.numbers or ()), p.image_path))
             for e in s.scalars(select(RegistryEntry).options(selectinload(RegistryEntry.members))):
                 d = cy.PriorDossier(f"registry:{e.id}", e.year, e.source or "", e.unit_name, e.uscc, None, e.programme)
+                if d.recognised_station and e.uscc:
+                    prior.stations.setdefault(e.uscc.upper(), []).append(d)
                 for m in e.members:
                     prior.members.setdefault(m.id_hash, []).append(cy.PriorMember(d, None, m.id_masked))
         return prior

@@ -83,6 +83,8 @@ class Prior:
     members: dict[str, list[PriorMember]] = field(default_factory=dict)
     accounts: dict[str, list[PriorAccount]] = field(default_factory=dict)
     images: list[PriorImage] = field(default_factory=list)
+    # units already recognised as stations: credit code -> their recognitions
+    stations: dict[str, list[PriorDossier]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,19 @@ def crossyear_flags(record: DossierRecord, images: list[CurrentImage], prior: Pr
                     max_distance: int) -> list[Flag]:
     return (member_flags(record, prior, hasher, year) + account_flags(record, prior, hasher)
             + image_flags(record, images, prior, hasher, max_distance))
+
+
+def cite_revocation(record: DossierRecord, prior: Prior, flags: list[Flag], year: int) -> None:
+    """A unit the store knows as a recognised station answers for false materials under
+    第十五条第（一）项 too (as judge.py does for registry rows)."""
+    code = (record.applicant.uscc or "").upper()
+    held = [d for d in prior.stations.get(code, []) if d.year < year] if code else []
+    if not held:
+        return
+    listed = "、".join(dict.fromkeys(f"{d.year}年（{d.dossier_id}）" for d in held))
+    for f in flags:
+        if f.rule == "ART5.X" and "撤销其认定" not in f.detail:
+            f.detail += f"。该单位已被认定为技师工作站（案卷库：{listed}），如经核实，并依第十五条第（一）项撤销其认定"
 
 
 @dataclass(frozen=True)
