@@ -79,6 +79,8 @@ def record(settings, index, results: dict) -> None:
     from reports.changes import snapshot
 
     for did, result in sorted(results.items()):
+        if result.get("error") and not result.get("files"):
+            continue  # nothing was read: no round to compare a resubmission with
         images = [{"file": e.file, "page": e.page, "doc_type": e.doc_type, "person": e.person,
                    "phash": str(e.fp.phash), "dhash": str(e.fp.dhash), "numbers": sorted(e.numbers),
                    "image_path": getattr(e.fp, "path", None) or None}

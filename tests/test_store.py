@@ -388,8 +388,14 @@ def test_notice_from_store_and_objections_read_back(backend, tmp_path):
     from reports.notice import read_objections, write_notice
     from store import open_store
 
-    year1(tmp_path, target)
     st = open_store(target)
+    for did, (name, code) in (("Y1-01", UNIT_1), ("Y1-02", UNIT_1B)):  # screened (outputs are not the point here)
+        result = {"dossier_id": did, "screened_at": "2025-05-20T10:00:00+08:00", "as_of": "2025-05-20",
+                  "applicant": {"name": name, "uscc": code}, "files": [{"file": "a.pdf", "sha256": did}], "flags": []}
+        st.record_screening(result, 2025, None, [], {})
+    st.record_decisions(2025, [
+        {"dossier_id": "Y1-01", "stage": "综合评议", "rule": "ART4.2", "decision": "符合", "reviewer": "王"},
+        {"dossier_id": "Y1-02", "stage": "综合评议", "rule": "ART4.2", "decision": "不符合", "reviewer": "王"}])
     units = [{"unit_name": s.unit_name, "uscc": s.uscc, "dossier_id": s.dossier_id}
              for s in st.screenings(year=2025, outcome="recognised")]
     assert [u["dossier_id"] for u in units] == ["Y1-01"]

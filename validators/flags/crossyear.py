@@ -85,6 +85,16 @@ class Prior:
     images: list[PriorImage] = field(default_factory=list)
     # units already recognised as stations: credit code -> their recognitions
     stations: dict[str, list[PriorDossier]] = field(default_factory=dict)
+    _tables: dict = field(default_factory=dict, repr=False)
+
+    def hash_table(self, doc_type: str):
+        """(uint64 array of the phashes, the pages) of one document type, built once."""
+        if doc_type not in self._tables:
+            import numpy as np
+
+            pages = [p for p in self.images if p.doc_type == doc_type and len(p.phash) == 16]
+            self._tables[doc_type] = (np.array([int(p.phash, 16) for p in pages], dtype=np.uint64), pages)
+        return self._tables[doc_type]
 
 
 @dataclass(frozen=True)
@@ -161,14 +171,17 @@ def account_flags(record: DossierRecord, prior: Prior, hasher: Hasher) -> list[F
                       proof=["cross_dossier"])]
 
 
-def image_candidates(phash_hex: str, doc_type: str, images: Iterable[PriorImage], max_distance: int) -> list[PriorImage]:
+def image_candidates(phash_hex: str, doc_type: str, prior: "Prior", max_distance: int) -> list[PriorImage]:
     """Earlier pages of the same document type whose perceptual hash is within
     `max_distance` bits: the only place that searches the store's image hashes (a faster
     index can replace this function without touching the rest)."""
-    import imagehash
+    import numpy as np
 
-    me = imagehash.hex_to_hash(phash_hex)
-    return [p for p in images if p.doc_type == doc_type and me - imagehash.hex_to_hash(p.phash) <= max_distance]
+    hashes, images = prior.hash_table(doc_type)
+    if not images:
+        return []
+    distance = np.bitwise_count(hashes ^ np.uint64(int(phash_hex, 16)))
+    return [images[i] for i in np.flatnonzero(distance <= max_distance)]
 
 
 def _shares_numbers(mine: frozenset[str], theirs: frozenset[str]) -> bool:
@@ -207,7 +220,7 @@ def image_flags(record: DossierRecord, images: list[CurrentImage], prior: Prior,
             continue
         me = hasher("id", a.person)
         mine_numbers = frozenset(h for h in (hasher("number", n) for n in a.numbers) if h)
-        for b in image_candidates(str(a.fp.phash), a.doc_type, prior.images, max_distance):
+        for b in image_candidates(str(a.fp.phash), a.doc_type, prior, max_distance):
             if not b.person_hash or b.person_hash == me or not _shares_numbers(mine_numbers, b.numbers):
                 continue
             severity, proof, info = image_verdict(a.fp, b)
