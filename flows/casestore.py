@@ -35,6 +35,11 @@ def _current_images(index, dossier_id: str) -> list[crossyear.CurrentImage]:
             for e in index.images if e.dossier_id == dossier_id]
 
 
+def _current_cards(index, dossier_id: str) -> list[crossyear.CurrentCard]:
+    return [crossyear.CurrentCard(c.file, c.page, c.person, c.address, c.validity, c.exact)
+            for c in index.id_cards if c.dossier_id == dossier_id]
+
+
 def amend(record, index, judgement, ruleset):
     """The judgement with the cross-year flags added (severity settled, recommendation
     made again); unchanged without a store."""
@@ -46,7 +51,7 @@ def amend(record, index, judgement, ruleset):
     from validators.severity import settle
 
     new = crossyear.crossyear_flags(record, _current_images(index, record.dossier_id), view.prior, view.store.hasher,
-                                    view.year, PHASH_CANDIDATE)
+                                    view.year, PHASH_CANDIDATE, _current_cards(index, record.dossier_id))
     settle(new)
     flags = judgement.flags + new
     crossyear.cite_revocation(record, view.prior, flags, view.year)
@@ -71,6 +76,10 @@ def add_changes(result: dict, index) -> None:
                                     previous_dossier_id=prev["dossier_id"])
 
 
+def _card(c) -> dict:
+    return {"card": (c.address, c.validity), "card_exact": c.exact} if c is not None else {}
+
+
 def record(settings, index, results: dict) -> None:
     """Keep every screened dossier of the batch in the store."""
     view = getattr(index, "case_store", None)
@@ -78,11 +87,13 @@ def record(settings, index, results: dict) -> None:
         return
     from reports.changes import snapshot
 
+    cards = {(c.dossier_id, c.file, c.page): c for c in index.id_cards}
     for did, result in sorted(results.items()):
         if result.get("error") and not result.get("files"):
             continue  # nothing was read: no round to compare a resubmission with
         images = [{"file": e.file, "page": e.page, "doc_type": e.doc_type, "person": e.person,
                    "phash": str(e.fp.phash), "dhash": str(e.fp.dhash), "numbers": sorted(e.numbers),
-                   "image_path": getattr(e.fp, "path", None) or None}
+                   "image_path": getattr(e.fp, "path", None) or None,
+                   **_card(cards.get((did, e.file, e.page)))}
                   for e in index.images if e.dossier_id == did]
         view.store.record_screening(result, view.year, settings.out_dir, images, snapshot(result, view.store.hasher))

@@ -2,7 +2,7 @@
 hashes (store/keys.py) beside their masked form; unit names and credit codes are public."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -58,6 +58,10 @@ class PageImageRow(Base):
     dhash: Mapped[str | None] = mapped_column(String(64))
     numbers: Mapped[list] = mapped_column(JSON, default=list)  # keyed hashes of the printed numbers
     image_path: Mapped[str | None] = mapped_column(Text)  # the rendered page in that run's OUT_DIR, while it exists
+    # ID card pages: keyed hash of the card's address and validity period (what a re-typed
+    # reuse of one card keeps), and whether both were read exactly (text layer / Word)
+    card_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    card_exact: Mapped[bool] = mapped_column(default=False, server_default=false())
     screening: Mapped[Screening] = relationship(back_populates="pages")
 
 

@@ -104,7 +104,9 @@ class Store:
                     file=im["file"], page=im["page"], doc_type=im["doc_type"],
                     person_hash=self.hasher("id", im.get("person")), phash=im["phash"], dhash=im.get("dhash"),
                     numbers=sorted(h for h in (self.hasher("number", n) for n in im.get("numbers") or ()) if h),
-                    image_path=im.get("image_path")))
+                    image_path=im.get("image_path"),
+                    card_key=self.hasher("card", cy.card_text(*im["card"])) if im.get("card") else None,
+                    card_exact=bool(im.get("card_exact"))))
             s.flush()
             return row.id
 
@@ -149,7 +151,7 @@ class Store:
                     prior.accounts.setdefault(a.account_hash, []).append(cy.PriorAccount(d, a.account_masked, a.file, a.page))
                 for p in sc.pages:
                     prior.images.append(cy.PriorImage(d, p.file, p.page, p.doc_type, p.person_hash, p.phash,
-                                                      frozenset(p.numbers or ()), p.image_path))
+                                                      frozenset(p.numbers or ()), p.image_path, p.card_key, bool(p.card_exact)))
             for e in s.scalars(select(RegistryEntry).options(selectinload(RegistryEntry.members))):
                 d = cy.PriorDossier(f"registry:{e.id}", e.year, e.source or "", e.unit_name, e.uscc, None, e.programme)
                 if d.recognised_station and e.uscc:

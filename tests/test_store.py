@@ -510,7 +510,7 @@ def test_alembic_command_line_upgrades_a_new_store(tmp_path):
         tables = {r[0] for r in c.execute("select name from sqlite_master where type='table'")}
         version = c.execute("select version_num from alembic_version").fetchone()[0]
     assert {"screenings", "members", "page_images", "decisions", "objections", "registry_entries"} <= tables
-    assert version == "0001"
+    assert version == max(p.name[:4] for p in (ROOT / "store" / "migrations" / "versions").glob("0*.py"))
 
 
 def test_a_recognised_applicant_answers_under_article_15_1():
@@ -543,3 +543,30 @@ def test_outcome_read_by_field_name(entries, expected):
 
     got = dossier_outcomes(entries)
     assert (got.get("A", "absent") if expected == "absent" else got["A"]) == expected
+
+
+@pytest.mark.parametrize("exact, proof", [(True, "two_documents"), (False, "single_ocr")])
+def test_id_card_retyped_under_another_name_across_years(exact, proof):
+    """One card's copy with another name and number: the same address and validity period as
+    another person's card kept in the store. Only one scan is proof of reuse (flags.yaml), so
+    this route is medium, as in the batch, resting on exact readings or on OCR."""
+    from store import Hasher
+    from validators.flags import crossyear as cy
+    from validators.severity import settle
+
+    h = Hasher(b"z" * 32)
+    station = cy.PriorDossier("screening:3", 2025, "D06", UNIT_1[0], UNIT_1[1], "recognised")
+    them, me = make_id(41), make_id(42)
+    prior = cy.Prior(images=[cy.PriorImage(station, "成员/苏振宇.pdf", 1, "id_card", h("id", them), "0" * 16,
+                                           card_key=h("card", cy.card_text("广东省普宁市河西村83号", "2013.09.03-2033.09.03")),
+                                           card_exact=exact)])
+    rec = DossierRecord("D07", applicant=Applicant(name=UNIT_2[0], uscc=UNIT_2[1]))
+    rec.members = [Member(name="梁淑仪", id_number=me)]
+    same = cy.CurrentCard("梁淑仪-身份证.jpg", 1, me, "广东省普宁市河西村83号", "2013.09.03—2033.09.03", exact)
+    other_period = cy.CurrentCard("梁淑仪-身份证.jpg", 1, me, "广东省普宁市河西村83号", "2013.09.03-2043.09.03", exact)
+    own_card = cy.CurrentCard("苏振宇.pdf", 1, them, "广东省普宁市河西村83号", "2013.09.03-2033.09.03", exact)
+    flags = cy.id_card_flags(rec, [same, other_period, own_card], prior, h, set())
+    settle(flags)
+    assert [(f.code, f.severity, f.proof) for f in flags] == [("REUSED_IMAGE", "medium", [proof])]
+    assert [(e.file, e.engine) for e in flags[0].evidence] == [("梁淑仪-身份证.jpg", "text"), ("成员/苏振宇.pdf", "case_store")]
+    assert "第十五条第（一）项" in flags[0].detail

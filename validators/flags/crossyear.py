@@ -7,6 +7,7 @@ Pure logic over plain data: the store loads `Prior`, identifiers arrive here onl
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -75,6 +76,8 @@ class PriorImage:
     phash: str  # hex
     numbers: frozenset[str] = frozenset()  # keyed hashes of the printed numbers
     image_path: str | None = None
+    card_key: str | None = None  # ID cards: keyed hash of address and validity period (card_key)
+    card_exact: bool = False
 
 
 @dataclass
@@ -86,6 +89,16 @@ class Prior:
     # units already recognised as stations: credit code -> their recognitions
     stations: dict[str, list[PriorDossier]] = field(default_factory=dict)
     _tables: dict = field(default_factory=dict, repr=False)
+
+    def cards(self) -> dict[str, list[PriorImage]]:
+        """ID card pages by card key, built once."""
+        if "cards" not in self._tables:
+            table: dict[str, list[PriorImage]] = {}
+            for p in self.images:
+                if p.card_key:
+                    table.setdefault(p.card_key, []).append(p)
+            self._tables["cards"] = table
+        return self._tables["cards"]
 
     def hash_table(self, doc_type: str):
         """(uint64 array of the phashes, the pages) of one document type, built once."""
@@ -106,6 +119,24 @@ class CurrentImage:
     person: str | None  # ID number (or name) as the batch index keeps it
     fp: object  # image_hash.PageFingerprint
     numbers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CurrentCard:
+    """An ID card page of the dossier being screened, as the batch index reads it."""
+    file: str
+    page: int
+    person: str | None
+    address: str
+    validity: str
+    exact: bool = False
+
+
+def card_text(address: str, validity: str) -> str:
+    """What two copies of one card keep when its name and number are re-typed: the address
+    and the validity period's digits (compared exactly, being hashed)."""
+    digits = re.sub(r"\D", "", validity) + ("长期" if "长期" in validity else "")
+    return f"{address}|{digits}"
 
 
 def _other_unit(record: DossierRecord, d: PriorDossier) -> bool:
@@ -240,10 +271,38 @@ def image_flags(record: DossierRecord, images: list[CurrentImage], prior: Prior,
     return flags
 
 
+def id_card_flags(record: DossierRecord, cards: list[CurrentCard], prior: Prior, hasher: Hasher,
+                  done: set[tuple[str, int]]) -> list[Flag]:
+    """Another person's earlier ID card copy with the same address and validity period: one
+    card re-used with name and number re-typed (the batch's text route, across years)."""
+    flags = []
+    table = prior.cards()
+    for a in cards:
+        if not a.person or (a.file, a.page) in done:
+            continue
+        me = hasher("id", a.person)
+        hits = [b for b in table.get(hasher("card", card_text(a.address, a.validity)) or "", [])
+                if b.person_hash and b.person_hash != me]
+        if not hits:
+            continue
+        b = hits[0]
+        owner = next((m for m in record.members if norm_id(m.id_number) == a.person), None)
+        subject = person_label(owner.name, owner.id_number) if owner else f"{a.file}第{a.page}页"
+        detail = (f"{a.file}第{a.page}页的身份证复印件与{b.dossier.label()}中另一人的身份证（{b.file}第{b.page}页）住址（{a.address}）"
+                  f"和有效期限（{a.validity}）完全相同，疑似同一身份证图像改换姓名、号码后重复使用{_station_note(b.dossier)}")
+        ev = [Provenance(file=a.file, page=a.page, bbox=None, confidence=1.0, text=a.validity, engine="text", doc_type="id_card"),
+              _prior_evidence(b.dossier, b.file, b.page, "id_card")]
+        proof = ["two_documents"] if a.exact and b.card_exact else ["single_ocr"]
+        flags.append(make_flag("REUSED_IMAGE", subject, detail, ev, proof=proof))
+    return flags
+
+
 def crossyear_flags(record: DossierRecord, images: list[CurrentImage], prior: Prior, hasher: Hasher, year: int,
-                    max_distance: int) -> list[Flag]:
-    return (member_flags(record, prior, hasher, year) + account_flags(record, prior, hasher)
-            + image_flags(record, images, prior, hasher, max_distance))
+                    max_distance: int, cards: list[CurrentCard] = ()) -> list[Flag]:
+    pixel = image_flags(record, images, prior, hasher, max_distance)
+    done = {(f.evidence[0].file, f.evidence[0].page) for f in pixel if f.evidence}
+    return (member_flags(record, prior, hasher, year) + account_flags(record, prior, hasher) + pixel
+            + id_card_flags(record, list(cards), prior, hasher, done))
 
 
 def cite_revocation(record: DossierRecord, prior: Prior, flags: list[Flag], year: int) -> None:
