@@ -570,3 +570,33 @@ def test_id_card_retyped_under_another_name_across_years(exact, proof):
     assert [(f.code, f.severity, f.proof) for f in flags] == [("REUSED_IMAGE", "medium", [proof])]
     assert [(e.file, e.engine) for e in flags[0].evidence] == [("梁淑仪-身份证.jpg", "text"), ("成员/苏振宇.pdf", "case_store")]
     assert "第十五条第（一）项" in flags[0].detail
+
+
+def test_store_commands_from_the_command_line(tmp_path, capsys):
+    from flows.cli import main
+    from store import open_store
+
+    db = str(tmp_path / "cli.sqlite")
+    p = people("周", 2, 800)
+    csv = tmp_path / "reg.csv"
+    csv.write_text("unit_name,uscc,programme,year,member_id_numbers\n"
+                   f"{UNIT_1[0]},{UNIT_1[1]},技师工作站,2024,{p[0]['id']};{p[1]['id']}\n", encoding="utf-8")
+    assert main(["registry", "import", str(csv), "--store", db]) == 0
+    assert main(["registry", "export", str(tmp_path / "out.csv"), "--store", db]) == 0
+    exported = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert UNIT_1[0] in exported and p[0]["id"] not in exported and p[0]["id"][-2:] in exported
+
+    st = open_store(db)
+    st.record_screening({"dossier_id": "Y1-03", "screened_at": "2026-05-20T10:00:00+08:00", "as_of": "2026-05-20",
+                         "applicant": {"name": UNIT_2[0], "uscc": UNIT_2[1]}, "files": [], "flags": []}, 2026, None, [], {})
+    st.record_decisions(2026, [{"dossier_id": "Y1-03", "sheet": "综合评议", "decision": "拟认定", "reviewer": "王"}])
+    st.close()
+    assert main(["notice", "--store", db, "--year", "2026", "--start", "2026-06-22", "--out", str(tmp_path / "n")]) == 0
+    out = capsys.readouterr().out
+    first, last = _working_days_from(date(2026, 6, 22), 5)
+    assert f"{last.year}年{last.month}月{last.day}日" in out and "1 个单位" in out
+    assert main(["actions", "--store", db, "--out", str(tmp_path / "a.xlsx")]) == 0
+    assert (tmp_path / "a.xlsx").is_file()
+    assert main(["notice", "--read-objections", str(tmp_path / "n" / "公示异议登记表.xlsx"), "--store", db,
+                 "--year", "2026"]) == 0
+    assert "0 条公示异议" in capsys.readouterr().out
