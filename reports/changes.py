@@ -96,6 +96,7 @@ def compare(previous: dict, current: dict, *, previous_round: int, this_round: i
         "flags_new": [flag(t) for t in sorted(cf - pf, key=str)],
         "flags_cleared": [flag(t) for t in sorted(pf - cf, key=str)],
         "previous_recommendation": previous.get("recommendation"),
+        "recommendation": current.get("recommendation"),
     }
 
 
@@ -122,6 +123,11 @@ def lines(changes: dict) -> list[tuple[str, str, str, str]]:
         rows.append(("已消除的疑点", f["code"], f"{f['subject']}（{f['severity']}）", ""))
     for f in changes.get("flags_new") or []:
         rows.append(("新出现的疑点", f["code"], "", f"{f['subject']}（{f['severity']}）"))
+    before, after = changes.get("previous_recommendation"), changes.get("recommendation")
+    if before and after and before != after:
+        from reports.labels import RECOMMENDATION
+
+        rows.append(("机审建议", "", RECOMMENDATION.get(before, before), RECOMMENDATION.get(after, after)))
     return rows
 
 
@@ -159,10 +165,13 @@ def inject_html(html: str, result: dict) -> str:
     changes = result.get("changes")
     if not changes:
         return html
-    rows = "".join(f"<tr><td>{escape(c)}</td><td>{escape(i)}</td><td>{escape(b)}</td><td>{escape(a)}</td></tr>"
-                   for c, i, b, a in lines(changes)) or '<tr><td colspan="4">两轮材料与字段相同</td></tr>'
+    td = 'style="border:1px solid #ccc;padding:2px 4px;vertical-align:top;word-break:break-all"'
+    rows = "".join(f"<tr><td {td}>{escape(c)}</td><td {td}>{escape(i)}</td><td {td}>{escape(b)}</td><td {td}>{escape(a)}</td></tr>"
+                   for c, i, b, a in lines(changes)) or f'<tr><td {td} colspan="4">两轮材料与字段相同</td></tr>'
+    head = "".join(f"<th {td}>{h}</th>" for h in ("类别", "项目", "补正前", "补正后"))
     section = (f'<section class="changes"><h2>补正对比</h2><div class="meta">{escape(heading(changes))}</div>'
-               f'<table class="changes"><tr><th>类别</th><th>项目</th><th>补正前</th><th>补正后</th></tr>{rows}</table></section>\n')
+               f'<table class="changes" style="border-collapse:collapse;width:100%;font-size:12px">'
+               f'<tr>{head}</tr>{rows}</table></section>\n')
     at = html.find("<h2")
     if at < 0:
         at = html.find("<body>") + len("<body>") if "<body>" in html else 0
