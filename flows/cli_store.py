@@ -144,6 +144,10 @@ def cmd_registry(args) -> int:
         rows, errors = load_registry(Path(args.file))
         for e in errors:
             print(f"拒收：{e}", file=sys.stderr)
+        from store.registry_check import check_registry
+
+        for note in check_registry(rows):
+            print(f"提示：{note}", file=sys.stderr)
         n = st.import_registry(rows, Path(args.file).name)
         print(f"已导入登记表 {n} 行到案卷库")
         return 0 if not errors else 1

@@ -600,3 +600,26 @@ def test_store_commands_from_the_command_line(tmp_path, capsys):
     assert main(["notice", "--read-objections", str(tmp_path / "n" / "公示异议登记表.xlsx"), "--store", db,
                  "--year", "2026"]) == 0
     assert "0 条公示异议" in capsys.readouterr().out
+
+
+def test_registry_table_checks_name_lines():
+    from store.registry_check import check_registry
+    from validators.registry import RegistryRow
+
+    a, b = make_id(61), make_id(62)
+    bad = a[:-1] + ("0" if a[-1] != "0" else "1")
+    rows = [RegistryRow(UNIT_1[0], UNIT_1[1], "技师工作站", 2024, [a, b], 2),
+            RegistryRow(UNIT_1[0], UNIT_1[1], "技师工作站", 2024, [a], 3),
+            RegistryRow(UNIT_2[0], UNIT_2[1], "技能大师工作室", 2024, [b, bad], 4),
+            RegistryRow(UNIT_2[0], UNIT_2[1], "技师工作站", 2025, [], 5)]
+    notes = check_registry(rows)
+    assert any(n.startswith("第2、3行") and "重复登记" in n for n in notes)
+    assert any(n.startswith("第4行") and "GB 11643" in n for n in notes)
+    assert any(n.startswith("第2、4行") and mask_id_(b) in n for n in notes)
+    assert not any(a in n or b in n for n in notes) and len(notes) == 3
+
+
+def mask_id_(v):
+    from extractors.masking import mask_id
+
+    return mask_id(v)
