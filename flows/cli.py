@@ -11,6 +11,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from flows.cli_store import add_store_commands, cmd_decisions_store
+from flows.cli_store import store_problem as _store_problem
 from flows.settings import crosscheck_engine_for
 
 
@@ -50,6 +52,12 @@ def cmd_screen(args) -> int:
         return _die(f"--intake-date 日期格式应为 YYYY-MM-DD：{args.intake_date}")
     if args.registry and not Path(args.registry).is_file():
         return _die(f"登记名册文件不存在：{args.registry}")
+    if args.store is not None and args.deployment:
+        return _die("--store 目前不能与 --deployment 同用：请在本机运行筛查以使用案卷库")
+    if args.store is not None:
+        reason = _store_problem(args.store)
+        if reason:
+            return _die(reason)
     reason = _check_ocr_engine()
     if reason:
         return _die(reason)
@@ -75,6 +83,7 @@ def cmd_screen(args) -> int:
         workers=args.workers,
         dask_address=args.dask_address,
         progress=not args.quiet,
+        store=args.store,
     )
     from flows.runners import run_screen
 
@@ -156,6 +165,8 @@ def cmd_decisions(args) -> int:
     for err in errors:
         print(f"拒收：{err}", file=sys.stderr)
     print(f"已读取 {len(entries)} 条审核结论，写入 {out / 'decisions.csv'} 与 {out / 'decisions.json'}")
+    if args.store is not None and cmd_decisions_store(args, entries):
+        return 2
     return 0 if not errors else 1
 
 
@@ -175,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=0, help="并行数（默认：CPU 核数）")
     s.add_argument("--dask-address", help="已有 Dask 集群的地址（页面识别分发到该集群）")
     s.add_argument("--quiet", action="store_true")
+    s.add_argument("--store", nargs="?", const="", default=None,
+                   help="案卷库：SQLite 文件路径或 postgresql+psycopg://… 地址（不带值：默认文件）；跨年度比对并记录本批次")
     s.add_argument("--deployment", help="在持久化 Prefect 服务器上通过该部署运行（需设置 PREFECT_API_URL，见 dossier-screen deploy）")
     s.set_defaults(func=cmd_screen)
 
@@ -191,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("decisions", help="读回审核人填写的工作表，生成结论台账")
     d.add_argument("out_dir")
+    d.add_argument("--store", nargs="?", const="", default=None, help="同时记入案卷库（综合评议结论决定拟认定名单）")
+    d.add_argument("--year", type=int, help="结论所属年度（默认：按批次的审核基准日）")
     d.set_defaults(func=cmd_decisions)
+    add_store_commands(sub)
     return p
 
 

@@ -12,6 +12,7 @@ from flows.settings import RunSettings
 
 
 def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings, screened_at: str, registry_given: bool) -> dict:
+    from flows import casestore
     from reports.atomic import atomic_dir
     from reports.correction_notice import FILE_NAME as NOTICE_FILE, write_correction_notice
     from reports.page_images import export_matched_pages, export_page_images
@@ -27,10 +28,11 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
                                     reason=record.error)
     as_of = pipeline.parse_as_of(settings.as_of)
     try:
-        judgement = judge(record, index, ruleset, as_of, registry_given)
+        judgement = casestore.amend(record, index, judge(record, index, ruleset, as_of, registry_given), ruleset)
     except Exception as exc:  # failures of one document are caught inside; this one is not tied to any
         raise StageFailure("judge", exc) from exc
     result = build_result(record, judgement, as_of=as_of, rule_set=ruleset.name, screened_at=screened_at)
+    casestore.add_changes(result, index)
     final = Path(settings.out_dir) / record.dossier_id
     intake = pipeline.parse_as_of(settings.intake_date) if settings.intake_date else as_of
     stamp = _output_stamp(result, intake)

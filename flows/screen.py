@@ -128,7 +128,7 @@ def screen_batch(settings: RunSettings) -> dict:
         ordered = [records[did] for did in map(pipeline.dossier_id_of, sources) if did in records]
         index, ruleset, registry_errors = _index_stage(run, ordered)
         results = _report_stage(run, ordered, index, ruleset, screened_at)
-    summary = _summary_stage(run, results, registry_errors)
+    summary = _summary_stage(run, results, index, registry_errors)
     return {"summary": summary, "times": run.times, "dossiers": len(sources), "registry_errors": registry_errors,
             "ocr_images": ocr_images}
 
@@ -243,6 +243,9 @@ def _index_stage(run: _Run, ordered: list[DossierRecord]):
             run.logger.warning("登记名册：%s", mask_text(err))
     index = build_index(ordered, registry_rows, workers=run.settings.worker_count())
     ruleset = load_ruleset(pipeline.parse_as_of(run.settings.as_of))
+    from flows import casestore
+
+    casestore.attach(run.settings, index, ordered)  # the case store's earlier dossiers (--store)
     run.times.add("index", time.perf_counter() - t0)
     return index, ruleset, registry_errors
 
@@ -273,12 +276,15 @@ def _report_stage(run: _Run, ordered: list[DossierRecord], index, ruleset, scree
     return results
 
 
-def _summary_stage(run: _Run, results: dict[str, dict], registry_errors: list[str]) -> list[dict]:
+def _summary_stage(run: _Run, results: dict[str, dict], index, registry_errors: list[str]) -> list[dict]:
     from flows.outputs import write_batch_outputs
 
     t0 = time.perf_counter()
     summary = write_batch_outputs([results[d] for d in sorted(results)], Path(run.settings.out_dir), registry_errors,
                                   batch=Path(run.settings.batch_dir).name)
+    from flows import casestore
+
+    casestore.record(run.settings, index, results)
     run.times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
     return summary

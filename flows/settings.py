@@ -28,6 +28,7 @@ class RunSettings:
     workers: int = 0  # 0: one per core
     dask_address: str | None = None
     progress: bool = True
+    store: str | None = None  # case store path or URL ("" = the default file); None = no store
 
     @property
     def work_dir(self) -> Path:

@@ -356,5 +356,7 @@ def render_review(result: dict, page_images: dict, *, word_pages: dict[str, Word
 
 def write_review(result: dict, page_images: dict, path: Path, *, word_pages: dict[str, WordRender] | None = None,
                  matched_images: dict | None = None) -> None:
-    atomic.write_text(Path(path), render_review(result, page_images, word_pages=word_pages,
-                                                matched_images=matched_images))
+    from reports.changes import inject_html
+
+    html = render_review(result, page_images, word_pages=word_pages, matched_images=matched_images)
+    atomic.write_text(Path(path), inject_html(html, result))

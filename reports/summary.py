@@ -15,7 +15,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from reports import atomic
+from reports import atomic, changes
 from reports.labels import RECOMMENDATION, RULE_ARTICLE, RULE_IDS, RULE_TOPIC, STATUS
 from reports.plain import plain_text
 from reports.towns import town_of
@@ -103,6 +103,7 @@ def write_summary(results: list[dict], out_dir: Path, *, batch: str | None = Non
     out_dir = Path(out_dir)
     rows = [summary_row(r) for r in sorted(results, key=lambda r: str(r.get("dossier_id")))]
     as_of = sorted({r.get("as_of") for r in results if r.get("as_of")})
+    changes.annotate_rows(rows, results)  # 补正对比 of correction rounds
     atomic.write_json(out_dir / "summary.json", {"dossiers": rows, "count": len(rows), "batch": batch,
                                                  "as_of": as_of[0] if len(as_of) == 1 else as_of or None})
     subtitle = "　　".join(x for x in (f"批次：{batch}" if batch else "",
@@ -112,22 +113,26 @@ def write_summary(results: list[dict], out_dir: Path, *, batch: str | None = Non
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
-    _title(ws, subtitle, len(OVERVIEW))
-    _table(ws, [h for h, _ in OVERVIEW], [w for _, w in OVERVIEW], [
+    # A 补正对比 column only when the batch holds a correction round; the page link stays last.
+    rounds = any(row.get("changes") for row in rows)
+    overview = (*OVERVIEW[:-1], *((("补正对比", 24),) if rounds else ()), OVERVIEW[-1])
+    _title(ws, subtitle, len(overview))
+    _table(ws, [h for h, _ in overview], [w for _, w in overview], [
         [row["dossier_id"], row["applicant"] or "未识别", row["town"], row["technicians"],
          row["senior_technicians"], row["flags"]["high"], row["flags"]["medium"], row["flags"]["low"],
          RECOMMENDATION.get(row["recommendation"], row["recommendation"]),
-         plain_text(row["recommendation_reason"]), "打开审查页面"] for row in rows])
+         plain_text(row["recommendation_reason"]), *((row.get("changes") or "",) if rounds else ()),
+         "打开审查页面"] for row in rows])
     for r, row in enumerate(rows, start=HEAD_ROW + 1):
         ws.cell(r, 1).hyperlink = row["worksheet"]  # relative: the batch folder can be moved or zipped
         ws.cell(r, 1).font = LINK
-        ws.cell(r, len(OVERVIEW)).hyperlink = row["review_page"]
-        ws.cell(r, len(OVERVIEW)).font = LINK
+        ws.cell(r, len(overview)).hyperlink = row["review_page"]
+        ws.cell(r, len(overview)).font = LINK
     last = max(ws.max_row, HEAD_ROW + 1)
-    high = get_column_letter([h for h, _ in OVERVIEW].index("高风险疑点") + 1)
+    high = get_column_letter([h for h, _ in overview].index("高风险疑点") + 1)
     ws.conditional_formatting.add(f"{high}{HEAD_ROW + 1}:{high}{last}",
                                   CellIsRule(operator="greaterThan", formula=["0"], fill=RED))
-    _colour(ws, get_column_letter([h for h, _ in OVERVIEW].index("机审建议") + 1),
+    _colour(ws, get_column_letter([h for h, _ in overview].index("机审建议") + 1),
             {RECOMMENDATION["refer_false_materials"]: RED, RECOMMENDATION["ineligible"]: RED,
              RECOMMENDATION["request_correction"]: AMBER, RECOMMENDATION["proceed"]: GREEN})
 

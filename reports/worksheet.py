@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from extractors.masking import mask_id
-from reports import atomic
+from reports import atomic, changes
 from reports.deadlines import Calendar, working_days
 from reports.labels import STAGES
 from reports.evidence import crop_png, first_boxed, locs
@@ -547,6 +547,7 @@ def write_worksheet(result: dict, page_images: dict, path: Path, *, intake_date:
     _sheet_expert(wb, result, did)
     _sheet_flags(wb, result, did, page_images, path.parent)
     _sheet_deadlines(wb, result, did, intake_date, calendar)
+    changes.add_sheet(wb, result)  # 补正对比, for a correction round
     applicant = (result.get("applicant") or {}).get("name") or "申报单位名称未识别"
     for ws in wb.worksheets:  # a printed page says whose dossier and which stage it belongs to
         ws.oddHeader.left.text = f"申报单位：{applicant}".replace("&", "&&")

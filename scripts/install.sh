@@ -2,7 +2,8 @@
 # Installs everything dossier-screen needs on a fresh Debian 12 machine (as root):
 # the OCR engine and its Chinese data, CJK fonts for the sample generator and worksheets,
 # LibreOffice (legacy .doc/.wps conversion, worksheet print check), Chromium (review-page
-# check), then a virtual environment in .venv with the pinned project.
+# check), PostgreSQL (the case store shared by several clerks; the tests start their own
+# server on loopback), then a virtual environment in .venv with the pinned project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-script-hans tesseract-ocr-osd
   fonts-noto-cjk fonts-wqy-zenhei poppler-utils
   libreoffice-calc-nogui libreoffice-writer-nogui chromium
+  postgresql
   python3-venv
 )
 missing=()
