@@ -34,16 +34,16 @@ def action_table(items) -> pd.DataFrame:
 def write_actions(items, path: Path) -> pd.DataFrame:
     from openpyxl import Workbook
 
-    from reports.xlsx_style import REVIEWER_COLUMNS, add_row, finish_sheet, write_header
+    from reports.xlsx_style import ITEM, KIND_COLUMN, REVIEWER_COLUMNS, add_row, finish_sheet, write_header
 
     df = action_table(items)
     wb = Workbook()
     ws = wb.active
     ws.title = "第十五条处理清单"
-    write_header(ws, COLUMNS + list(REVIEWER_COLUMNS))
+    write_header(ws, COLUMNS + list(REVIEWER_COLUMNS) + [KIND_COLUMN])
     for rec in df.itertuples(index=False):
-        add_row(ws, [*rec, *([""] * len(REVIEWER_COLUMNS))])
-    finish_sheet(ws, hide_keys=False, caps={"疑点说明": 48, "拟处理": 30, "已认定工作站": 18, "后续申报单位": 18})
+        add_row(ws, [*rec, *([""] * len(REVIEWER_COLUMNS)), ITEM])
+    finish_sheet(ws, hide_keys=False, hidden=(KIND_COLUMN,), caps={"疑点说明": 48, "拟处理": 30, "已认定工作站": 18, "后续申报单位": 18})
     ws.oddHeader.center.text = "已认定技师工作站 第十五条第（一）项核查清单"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

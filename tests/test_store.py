@@ -351,7 +351,7 @@ def test_correction_round_shows_what_changed(backend, tmp_path):
     assert "补正对比" in (tmp_path / "out3" / "Y2-01" / "review.html").read_text(encoding="utf-8")
     row = json.loads((tmp_path / "out3" / "summary.json").read_text(encoding="utf-8"))["dossiers"][0]
     assert "新增材料1份" in row["changes"]
-    head = [c.value for c in load_workbook(tmp_path / "out3" / "summary.xlsx").active[1]]
+    head = [c.value for c in load_workbook(tmp_path / "out3" / "summary.xlsx").active[3]]  # title, batch line, heads
     assert "补正对比" in head
 
 
