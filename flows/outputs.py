@@ -15,6 +15,7 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     from flows import casestore
     from reports.atomic import atomic_dir
     from reports.correction_notice import FILE_NAME as NOTICE_FILE, write_correction_notice
+    from reports.page_anchor import first_concern, page_numbers
     from reports.page_images import export_matched_pages, export_page_images
     from reports.result_json import build_result
     from reports.review_html import write_review
@@ -41,6 +42,8 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
         return previous
     with atomic_dir(final) as tmp:
         page_images = export_page_images(record.pages, tmp)
+        # The summary row opens the review page at the page to look at first.
+        result["review_page"] = first_concern(result, page_numbers(result, page_images)) or "review.html"
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
         write_worksheet(result, page_images, tmp / "worksheet.xlsx", intake_date=intake)
         word_pages = export_word_pages(record.files, tmp, settings.cache_dir / "word_pdf")

@@ -103,3 +103,47 @@ def review_link(rec: dict | None, numbers: dict[tuple[str, int], int], prefix: s
     """'review.html#page-N' (prefix e.g. 'D01/' from the batch folder), None if no page."""
     anchor = page_anchor(rec, numbers)
     return f"{prefix}review.html#{anchor}" if anchor else None
+
+
+SEVERITY_ORDER = ("high", "medium", "low")
+
+
+def first_concern(result: dict, numbers: dict[tuple[str, int], int]) -> str | None:
+    """'review.html#page-N' of the page a reviewer should open first: the first evidence of
+    the most severe flag, else of the first failing check, else None (the page's top)."""
+    flags = sorted(result.get("flags") or [], key=lambda f: SEVERITY_ORDER.index(f.get("severity"))
+                   if f.get("severity") in SEVERITY_ORDER else len(SEVERITY_ORDER))
+    failing = [c for c in result.get("checks") or [] if c.get("status") == "fail"]
+    for item in (*flags, *failing):
+        for rec in item.get("evidence") or []:
+            link = review_link(rec, numbers)
+            if link:
+                return link
+    return None
+
+
+def link_location_cells(wb, numbers: dict[tuple[str, int], int]) -> int:
+    """Give every worksheet cell that begins with a page location ('证书.pdf 第2、5页', as
+    reports.evidence.locs writes it) a link to the first page it names on the review page.
+    Returns how many cells were linked."""
+    import re
+
+    from openpyxl.styles import Font
+
+    files = {f for f, _ in numbers}
+    pattern = re.compile(r"^(.+?) 第(\d+)")
+    linked = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or cell.hyperlink:
+                    continue
+                m = pattern.match(cell.value)
+                if not m or m.group(1) not in files:
+                    continue
+                link = review_link({"file": m.group(1), "page": int(m.group(2))}, numbers)
+                if link:
+                    cell.hyperlink = link
+                    cell.font = Font(name=cell.font.name, size=cell.font.sz, color="0563C1", underline="single")
+                    linked += 1
+    return linked

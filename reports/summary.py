@@ -53,7 +53,7 @@ def summary_row(result: dict) -> dict:
         "recommendation": result.get("recommendation"),
         "recommendation_reason": result.get("recommendation_reason"),
         "worksheet": f"{did}/worksheet.xlsx",
-        "review_page": f"{did}/review.html",
+        "review_page": f"{did}/{result.get('review_page') or 'review.html'}",
     }
 
 

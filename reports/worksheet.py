@@ -24,6 +24,7 @@ from reports import atomic, changes
 from reports.deadlines import Calendar, working_days
 from reports.labels import STAGES
 from reports.evidence import crop_png, first_boxed, locs
+from reports.page_anchor import link_location_cells, page_numbers
 from reports.labels import (DOC_TYPE, FLAG, RECOMMENDATION, REPORT_SECTION, RULE_ARTICLE,
                             SEVERITY, STATUS, conclusions, rule_label)
 from reports.plain import plain_and_technical, plain_text
@@ -547,6 +548,7 @@ def write_worksheet(result: dict, page_images: dict, path: Path, *, intake_date:
     _sheet_expert(wb, result, did)
     _sheet_flags(wb, result, did, page_images, path.parent)
     _sheet_deadlines(wb, result, did, intake_date, calendar)
+    link_location_cells(wb, page_numbers(result, page_images))  # each page reference opens its page
     changes.add_sheet(wb, result)  # 补正对比, for a correction round
     applicant = (result.get("applicant") or {}).get("name") or "申报单位名称未识别"
     for ws in wb.worksheets:  # a printed page says whose dossier and which stage it belongs to
