@@ -36,17 +36,19 @@ class TemporaryServer:
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the server answers its health check; raise with its own output if it died."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        waited = 0.0  # counted as Prefect counts it: time asleep between checks, so a loaded
+        # machine gets the same patience it got from Prefect's own start-up
+        while waited < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Prefect 临时服务器启动失败（退出码 {self.process.returncode}）")
             try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as resp:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=5) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, OSError):
                 pass
-            time.sleep(0.05)
+            time.sleep(0.1)
+            waited += 0.1
         raise RuntimeError(f"Prefect 临时服务器在 {timeout:.0f} 秒内未就绪")
 
     def stop(self) -> None:
