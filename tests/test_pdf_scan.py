@@ -11,9 +11,16 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
+from extractors.carriers import pdf_scan
 from extractors.carriers.pdf import read_pdf
 
 A6 = (297.6, 419.5)  # points; small pages keep the rendered fallbacks quick
+
+
+@pytest.fixture(autouse=True)
+def embedded_scans_on(request, monkeypatch):
+    if "default_off" not in request.node.name:
+        monkeypatch.setattr(pdf_scan, "ENABLED", True)
 
 
 def _scan(width: int, height: int, seed: int) -> Image.Image:
@@ -131,3 +138,9 @@ def test_the_choice_survives_a_rerun(tmp_path):
     first = _read(path, tmp_path)
     again = _read(path, tmp_path)
     assert again.image_path == first.image_path and (again.width, again.height) == px
+
+
+def test_default_off_pages_are_rendered_as_before(tmp_path):
+    px = (827, 1165)
+    path = _pdf_with_image(tmp_path / "scan.pdf", _jpeg(_scan(*px, seed=7)), px, A6)
+    assert _rendered(_read(path, tmp_path))

@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from extractors.carriers.common import MAX_PAGES, failed, page_image_path, save_png
-from extractors.carriers.pdf_scan import embedded_scan
+from extractors.carriers import pdf_scan
 from extractors.records import FileReading, Page, TextLine
 from extractors.textclean import clean_line
 
@@ -167,7 +167,7 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
     stats: list[dict] = []
     meta["pages"] = stats  # per page: images, image cover, text characters, JPEG scan
     upright_doc = upright_plumber = None
-    pike = _open_quietly(path)  # for embedded_scan: the image streams of scanned pages
+    pike = _open_quietly(path) if pdf_scan.ENABLED else None  # pdf_scan reads the image streams
     try:
         with _PDFIUM:
             turned = _turned_pages(doc, plumber)
@@ -292,9 +292,9 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
     dest = page_image_path(work_dir, sha256, i + 1, dpi)
     scan_dest = _scan_image_path(work_dir, sha256, i + 1)
     try:
-        if scan_dest.exists():
+        if pdf_scan.ENABLED and scan_dest.exists():
             dest = scan_dest
-        elif not dest.exists() and pike is not None and _save_embedded_scan(doc, pike, i, dpi, scan_dest):
+        elif not dest.exists() and pike is not None and pdf_scan.ENABLED and _save_embedded_scan(doc, pike, i, dpi, scan_dest):
             dest = scan_dest
         elif not dest.exists():
             with _PDFIUM:
@@ -324,7 +324,7 @@ def _save_embedded_scan(doc, pike, i: int, dpi: int, dest: Path) -> bool:
     with _PDFIUM:
         pdf_page = doc[i]
         try:
-            img = embedded_scan(pdf_page, pike.pages[i], dpi)
+            img = pdf_scan.embedded_scan(pdf_page, pike.pages[i], dpi)
         finally:
             pdf_page.close()
     if img is None:
