@@ -19,10 +19,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-# Pages kept decoded per process (all worker threads share them): ~26 MB each at 300 dpi A4
-# as an RGB array (a PIL RGB image of the same page takes 35 MB). The steps that visit many
-# pages take the cached ones first, so a few are enough; each one more is resident memory.
-CACHE_PAGES = 10
+# Decoded pages kept per process (all worker threads share them), bounded by bytes: a 300 dpi
+# A4 render is ~26 MB as an RGB array, a 200 dpi scan taken as its embedded image ~12 MB, so
+# a byte budget keeps a whole dossier's smaller pages decoded where a page count would not.
+# The judging steps and the page export visit every page of a dossier in turn; a page pushed
+# out between them is decoded again. Each byte more is resident memory.
+CACHE_BYTES = 400 * 2**20
+CACHE_PAGES = 40  # and never more pages than this
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _lock = threading.Lock()
@@ -75,7 +78,7 @@ def load_rgb_array(path: str | os.PathLike) -> np.ndarray:
     with _lock:
         _cache[key] = arr
         _cache.move_to_end(key)
-        while len(_cache) > CACHE_PAGES:
+        while len(_cache) > 1 and (len(_cache) > CACHE_PAGES or sum(a.nbytes for a in _cache.values()) > CACHE_BYTES):
             _cache.popitem(last=False)
     return arr
 

@@ -71,6 +71,9 @@ def cmd_screen(args) -> int:
     from flows.settings import RunSettings, prepare_prefect_environment
 
     prepare_prefect_environment(out)
+    from flows.api_server import start_temporary_server
+
+    start_temporary_server()  # boots while the flow's modules import; run_screen waits for it
     settings = RunSettings(
         batch_dir=str(batch.resolve()),
         out_dir=str(out),

@@ -17,6 +17,8 @@ def task_runner_for(settings: RunSettings):
 
 
 def run_screen(settings: RunSettings) -> dict:
+    from flows import api_server
     from flows.screen import screen_batch
 
+    api_server.wait_for_started()
     return screen_batch.with_options(task_runner=task_runner_for(settings))(settings)

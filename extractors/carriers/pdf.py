@@ -17,6 +17,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from extractors.carriers.common import MAX_PAGES, MAX_RENDER_PIXELS, failed, page_image_path, save_png
+from extractors.carriers import pdf_scan
 from extractors.records import FileReading, Page, TextLine
 from extractors.textclean import clean_line
 
@@ -173,6 +174,7 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
     stats: list[dict] = []
     meta["pages"] = stats  # per page: images, image cover, text characters, JPEG scan
     upright_doc = upright_plumber = None
+    pike = _open_quietly(path) if pdf_scan.ENABLED else None  # pdf_scan reads the image streams
     try:
         with _PDFIUM:
             turned = _turned_pages(doc, plumber)
@@ -187,9 +189,11 @@ def read_pdf(rel: str, path: Path, work_dir: Path, sha256: str, dpi: int = 300) 
                 page.rotation = (360 - turned[i]) % 360
                 stats[-1]["display_rotate"] = turned[i]
             else:
-                page = _read_page(rel, doc, plumber, i, work_dir, sha256, dpi, stats)
+                page = _read_page(rel, doc, plumber, i, work_dir, sha256, dpi, stats, pike)
             reading.pages.append(page)
     finally:
+        if pike is not None:
+            pike.close()
         with _PDFIUM:
             doc.close()
             if upright_doc is not None:
@@ -260,8 +264,21 @@ def _render_scale(size_pt: tuple[float, float], dpi: int) -> float:
     return min(scale, math.sqrt(MAX_RENDER_PIXELS / area))
 
 
+def _open_quietly(path: Path):
+    try:
+        return pikepdf.open(path)
+    except Exception:  # noqa: BLE001 - without it every page is rendered, as before
+        return None
+
+
+def _scan_image_path(work_dir: Path, sha256: str, page: int) -> Path:
+    """Where a page taken as its embedded scan is kept (apart from rendered ones, so a
+    re-run finds out which of the two the page was without looking at the PDF again)."""
+    return work_dir / "pages" / f"{sha256[:24]}_p{page:03d}_scan.png"
+
+
 def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
-               stats: list[dict]) -> Page:
+               stats: list[dict], pike=None) -> Page:
     page = Page(file=rel, page=i + 1)
     lines: list[TextLine] = []
     cover, jpeg, n_images = 0.0, False, 0
@@ -289,8 +306,13 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
                   "text_over_image": (not scan_like) and cover > 0.5})
 
     dest = page_image_path(work_dir, sha256, i + 1, dpi)
+    scan_dest = _scan_image_path(work_dir, sha256, i + 1)
     try:
-        if not dest.exists():
+        if pdf_scan.ENABLED and scan_dest.exists():
+            dest = scan_dest
+        elif not dest.exists() and pike is not None and pdf_scan.ENABLED and _save_embedded_scan(doc, pike, i, dpi, scan_dest):
+            dest = scan_dest
+        elif not dest.exists():
             with _PDFIUM:
                 pdf_page = doc[i]
                 try:
@@ -311,3 +333,17 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
         if scan_like:
             page.needs_ocr = False
     return page
+
+
+def _save_embedded_scan(doc, pike, i: int, dpi: int, dest: Path) -> bool:
+    """Write page i's embedded scan (see pdf_scan) as its page image; False: render it."""
+    with _PDFIUM:
+        pdf_page = doc[i]
+        try:
+            img = pdf_scan.embedded_scan(pdf_page, pike.pages[i], dpi)
+        finally:
+            pdf_page.close()
+    if img is None:
+        return False
+    save_png(img, dest)
+    return True

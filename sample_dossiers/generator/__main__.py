@@ -1,4 +1,5 @@
 """python -m sample_dossiers.generator --out DIR --seed N --count N --variant a|b|c [--registry FILE]
+python -m sample_dossiers.generator --out DIR --count 1000 --bulk     (clean text-layer dossiers for scale runs)
 
 Writes DIR/<id>/ (or DIR/<id>.zip) per dossier and the ground truth to
 <DIR>_truth/<id>/expected.json (outside the batch: every file in a dossier counts as
@@ -86,7 +87,15 @@ def main(argv=None) -> int:
     ap.add_argument("--registry", type=Path)
     ap.add_argument("--truth", type=Path, help="ground-truth folder (default: <out>_truth)")
     ap.add_argument("--dpi", type=int, help="override every scan's resolution (fast test runs)")
+    ap.add_argument("--bulk", action="store_true", help="many clean text-layer dossiers, cheaply (scale runs; ids B0001…)")
+    ap.add_argument("--workers", type=int, default=0, help="--bulk: processes (default: one per core)")
     a = ap.parse_args(argv)
+    if a.bulk:
+        from .bulk import generate_bulk
+
+        ids = generate_bulk(a.out, a.seed, a.count, a.truth, a.workers)
+        print(f"{len(ids)} dossiers in {a.out}")
+        return 0
     res = generate(a.out, a.seed, a.count, a.variant, a.registry, a.truth, a.dpi)
     for did, e in res.items():
         print(did, e["recommendation"], ",".join(sorted({f["code"] for f in e["flags"]})) or "-")

@@ -1,0 +1,142 @@
+"""A large batch screened end to end: wall time, peak memory, time per stage.
+
+    python -m bench.scale_run --dossiers 1000 [--batch DIR] [--out DIR] [--rerun] [--dask]
+                              [--add-one] [--workers N] [--keep]
+
+Without --batch, `python -m sample_dossiers.generator --bulk` makes the batch (clean
+text-layer dossiers, each with its own unit and people). Each screening runs as its own
+process, as a user starts it; peak memory is the largest total resident memory of every
+process this script started (the screening, its Prefect server, Dask workers), sampled
+twice a second. Printed per run: wall seconds, peak memory, seconds per stage.
+
+--rerun    the same batch into the same folder again: what a resumed or repeated run costs
+--add-one  one more dossier added to the screened batch, screened into the same folder
+--dask     the same batch on a Dask LocalCluster with 2 worker processes (prefect-dask),
+           into a folder of its own
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.benchmark import print_run, screen
+
+
+class PeakMemory:
+    """Largest sum of resident memory over this process's descendants while active."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in me.children(recursive=True):
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def measured(label: str, batch: Path, out: Path, args, dask_address: str = "") -> dict:
+    with PeakMemory() as mem:
+        run = screen(batch, out, args, dask_address)
+    run["tree_peak_mb"] = mem.peak / 2**20
+    print_run(label, run)
+    n = max(1, run["dossiers"])
+    print(f"peak memory of all processes: {run['tree_peak_mb']:.0f} MB; {run['wall'] / n:.2f} s per dossier wall")
+    return run
+
+
+def generate(n: int, dest: Path, seed: int, workers: int) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sample_dossiers.generator", "--bulk", "--out", str(dest), "--count", str(n),
+                    "--seed", str(seed), "--workers", str(workers)], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def extrapolate(run: dict, n: int, target: int) -> None:
+    if n >= target:
+        return
+    per_s, per_mb = run["wall"] / n, run["tree_peak_mb"]
+    print(f"EXTRAPOLATION (not measured): {target} dossiers at the measured {per_s:.1f} s per dossier would take "
+          f"{per_s * target / 3600:.1f} h; memory was measured at {n} dossiers only ({per_mb:.0f} MB)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dossiers", type=int, default=1000)
+    ap.add_argument("--batch", type=Path, help="an existing batch (default: generate one with --bulk)")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--as-of", dest="as_of", default="2026-05-20")
+    ap.add_argument("--engine", default="rapidocr")
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--add-one", dest="add_one", action="store_true")
+    ap.add_argument("--dask", action="store_true")
+    ap.add_argument("--extrapolate-to", dest="target", type=int, default=1000)
+    ap.add_argument("--keep", action="store_true", help="keep the generated batch and outputs")
+    args = ap.parse_args(argv)
+    args.registry = None
+    work = Path(tempfile.mkdtemp(prefix="scale-run-"))
+    out = args.out or work / "out"
+    n = args.dossiers
+    if args.batch:
+        batch = args.batch
+    else:
+        batch = work / "batch"
+        secs = generate(n + (1 if args.add_one else 0), batch, args.seed, args.workers)
+        print(f"generated {n} dossiers (bulk, text-layer) in {secs:.1f} s")
+    extra = None
+    if args.add_one:
+        names = sorted(p.name for p in batch.iterdir())
+        extra = work / "held-back"
+        extra.mkdir()
+        shutil.move(str(batch / names[-1]), extra / names[-1])
+    print(f"== scale run: {n} dossiers, {args.workers or 'all'} cores, batch {batch}")
+    first = measured("first run", batch, out, args)
+    extrapolate(first, n, args.target)
+    if args.rerun:
+        again = measured("re-run into the same folder", batch, out, args)
+        print(f"re-run / first run: {again['wall'] / first['wall']:.1%}")
+    if extra is not None:
+        name = next(extra.iterdir()).name
+        shutil.move(str(extra / name), batch / name)
+        added = measured(f"one dossier ({name}) added", batch, out, args)
+        print(f"adding one dossier / first run: {added['wall'] / first['wall']:.1%}")
+    if args.dask:
+        from dask.distributed import LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            on_dask = measured("Dask LocalCluster, 2 workers", batch, work / "out-dask", args, cluster.scheduler_address)
+        print(f"Dask / thread pool: {on_dask['wall'] / first['wall']:.1%}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"kept: {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
