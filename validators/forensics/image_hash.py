@@ -18,7 +18,8 @@ same template filled in with different text. Measured on a PIL-drawn ID-card lay
 A copy cropped 10 % / 15 % (+JPEG q50) measured phash 18 / 26 but still matches by the
 crop-resistant hash (segment distance 16 / 5), which is computed for person documents.
 So the hashes only select candidates (phash ≤ 16 — tolerant of crops, accepting template
-look-alikes), and the images are aligned by ORB features and a RANSAC affine fit and
+look-alikes; in a batch, which pairs are tried at all is decided by candidates.py, whose shade
+code also stands in for the crop-resistant hash), and the images are aligned by ORB features and a RANSAC affine fit and
 compared tile by tile (40x40 tiles with content, at 800 px width, Gaussian σ 1.5).
 
 Agreeing tiles do not make one scan: certificates printed from one template for different
