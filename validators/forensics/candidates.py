@@ -29,7 +29,7 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   close neighbours; checking the nearest is enough to see it on two other people's pages.
 
 The radii and the texture floor are in validators/data/candidates.yaml. They were chosen
-from the distances printed by `python -m bench.reuse_pairs --pairs 30 --codes` (code
+from the distances printed by `python -m bench.reuse_pairs --codes` (code
 distances of every reused copy to its source, and of every two holders' printings of one
 template, per template and reuse kind): each radius lies above the largest distance of a
 reused copy, and the shade radius well below the distances of two printings. The candidate
