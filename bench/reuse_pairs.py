@@ -371,8 +371,16 @@ def _crop(img, rng):
     return jpeg(out.resize((int(out.width * 0.95), int(out.height * 0.9))), 50)
 
 
+def _grain(img, rng):
+    """Film-like grain over the whole page, then re-saved: hides a scan's own noise."""
+    r = np.random.default_rng(rng.randrange(1 << 32))
+    a = np.asarray(img, np.float32) + r.normal(0, rng.uniform(4, 7), (img.height, img.width))[..., None]
+    return jpeg(Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)), 75)
+
+
 REUSE = {
     "jpeg40": lambda img, rng: jpeg(img, 40),
+    "grain_noise+jpeg75": _grain,
     "crop3-4%+jpeg50+uneven_scale": _crop,
     "scale60%": lambda img, rng: img.resize((int(img.width * 0.6), int(img.height * 0.6)), Image.LANCZOS),
     "rotate1-2°": lambda img, rng: img.rotate(rng.choice((-1, 1)) * rng.uniform(1, 2), resample=Image.BICUBIC,
@@ -401,6 +409,32 @@ def load_module(path: str | None):
     return module
 
 
+def is_candidate(fa, fb, doc_type: str) -> bool:
+    """Whether the batch's candidate search (validators/forensics/candidates.py) would pair
+    the two pages; a version of image_hash without shade codes compared all pairs."""
+    if not hasattr(fa, "shade"):
+        return True
+    from validators.forensics import candidates
+
+    pages = [candidates.PageCode(doc_type, candidates.hash_code(f.phash), f.shade) for f in (fa, fb)]
+    from validators.forensics.image_hash import PHASH_CANDIDATE
+
+    return bool(candidates.page_pairs(pages, PHASH_CANDIDATE))
+
+
+def codes(fa, fb) -> dict:
+    """The candidate codes' distances of two fingerprints (for --codes)."""
+    out = {"phash": int(fa.phash - fb.phash)}
+    if getattr(fa, "shade", None) is not None and getattr(fb, "shade", None) is not None:
+        from validators.forensics import candidates
+
+        x, y = candidates.shade_codes([fa.shade, fb.shade])
+        out["shade"] = candidates.hamming(x, y)
+    if hasattr(fa, "texture"):
+        out["texture"] = (fa.texture, fb.texture)
+    return out
+
+
 def judge(module, pa: str, pb: str, doc_type: str) -> tuple[str | None, list[str], dict, float]:
     """(severity or None, proof, measurements, seconds) of the pixel route on two page files;
     the seconds are the pair's comparison (fingerprints are made once per page)."""
@@ -408,7 +442,10 @@ def judge(module, pa: str, pb: str, doc_type: str) -> tuple[str | None, list[str
 
     fa, fb = module.fingerprint(pa), module.fingerprint(pb)
     t = time.perf_counter()
-    dup, info = module.near_duplicate(fa, fb)
+    if not is_candidate(fa, fb, doc_type):
+        return None, ["not_a_candidate"], codes(fa, fb), time.perf_counter() - t
+    dup, info = module.near_duplicate(fa, fb, selected=True) if hasattr(fa, "shade") else module.near_duplicate(fa, fb)
+    info.update(codes(fa, fb))
     seconds = time.perf_counter() - t
     if "verdict" not in info and dup:  # a version without same-scan evidence: a match was a high flag
         return "high", [], info, seconds
@@ -422,6 +459,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", help="keep the page images here")
     ap.add_argument("--baseline", help="an image_hash.py to measure instead (e.g. from git show)")
+    ap.add_argument("--codes", action="store_true", help="print the candidate codes' distances per kind")
     args = ap.parse_args(argv)
     module = load_module(args.baseline)
     rng = random.Random(args.seed)
@@ -434,8 +472,11 @@ def main(argv=None) -> int:
     names = list(TEMPLATES)
     reuse = list(REUSE) + ["retouched"]
 
+    distances: dict[str, list] = defaultdict(list)
+
     def record(kind, judged):
         sev, proof, info, sec = judged
+        distances[kind].append((info.get("phash"), info.get("shade"), info.get("texture")))
         rows[kind][f"{sev}:{'+'.join(proof)}" if sev else "no flag"] += 1
         seconds[kind].append(sec)
         if "noise_response" in info:
@@ -471,6 +512,13 @@ def main(argv=None) -> int:
         s, r = seconds[kind], responses[kind]
         noise = f"  noise {min(r):.3f}-{max(r):.3f}" if r else ""
         print(f"{kind:44s} n={sum(rows[kind].values()):3d}  {dict(rows[kind])}  {1000 * sum(s) / len(s):.0f} ms/pair{noise}")
+    if args.codes:
+        for kind in sorted(distances):
+            ph = [d[0] for d in distances[kind] if d[0] is not None]
+            sh = [d[1] for d in distances[kind] if d[1] is not None]
+            tx = [min(d[2]) for d in distances[kind] if d[2]]
+            print(f"codes {kind:44s} phash {min(ph)}-{max(ph)}  shade {f'{min(sh)}-{max(sh)}' if sh else '-'} "
+                  f"(of {len(sh)} with texture)  lower texture {min(tx) if tx else '-'}-{max(tx) if tx else '-'}")
     every = [x for s in seconds.values() for x in s]
     print(f"mean {1000 * sum(every) / len(every):.0f} ms per pair; images in {out}")
     print(f"reuse_pairs: template_false_flags={template_flags}/{template_pairs} reuse_recall={reuse_hits}/{reuse_pairs}")

@@ -9,20 +9,14 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.records import DossierRecord
-from validators.forensics import image_hash
+from validators.forensics import candidates, image_hash
 from validators.identifiers import ric, uscc
 from validators.registry import RegistryRow
 
 
-# Documents that belong to one person: where a reused scan matters most, so the slower
-# crop-resistant hash is computed for them only.
+# Documents that belong to one person: where a reused scan matters most, so their picture
+# blocks (portraits) are looked for and compared too.
 PERSON_DOCUMENTS = ("id_card", "qualification_certificate")
-# The crop-resistant hash pairs nearly every two pages of one template (measured: it matched
-# all pairs of the synthetic ID-card set), so it turns candidate selection into all-pairs
-# verification (~50 ms a pair here). Above this many person-document pages in a batch it is
-# skipped and only the phash route (crops up to ~5 %) remains. The same bound applies to the
-# picture-block route (image_hash.pictorial_regions): all pairs of blocks are compared.
-CROP_RESISTANT_MAX_PAGES = 300
 
 
 @dataclass
@@ -116,6 +110,12 @@ class BatchIndex:
     registry_by_member: dict[str, list[RegistryRow]] = field(default_factory=dict)
     applicants: dict[str, str] = field(default_factory=dict)  # dossier id -> applicant key
     id_cards: list[IdCardText] = field(default_factory=list)
+    # the REUSED_IMAGE candidate search (validators/forensics/candidates.py), made by
+    # build_index: for each entry of `images` (by position) the entries worth aligning with
+    # it; for each picture block (entry position, block number) the nearest blocks. None:
+    # no search was made, every pair is compared.
+    image_partners: dict[int, list[int]] | None = None
+    region_near: dict[tuple[int, int], list[tuple[int, int]]] | None = None
 
 
 def norm_id(v: str | None) -> str | None:
@@ -154,8 +154,10 @@ def _page_person(record: DossierRecord) -> dict[tuple[str, int], str | None]:
     return {page: next(iter(k)) if len(k) == 1 else None for page, k in keys.items()}
 
 
-def _fingerprint_args(records: list[DossierRecord], use_crh: bool) -> list[tuple[str, bool, bool]]:
-    """The fingerprint calls build_index makes, in its order (the same selection of pages)."""
+def _fingerprint_args(records: list[DossierRecord]) -> list[tuple[str, bool, bool]]:
+    """The fingerprint calls build_index makes, in its order (the same selection of pages):
+    picture blocks for person documents; the crop-resistant hash no longer (it paired nearly
+    every two pages of one template; the shade code of the candidate search covers crops)."""
     out = []
     for rec in records:
         doc_of = {(d.file, p): d.type for d in rec.documents for p in d.pages}
@@ -163,8 +165,7 @@ def _fingerprint_args(records: list[DossierRecord], use_crh: bool) -> list[tuple
             dtype = doc_of.get((page.file, page.page), "other")
             if dtype in ("application_form", "application_report", "other") or not page.image_path:
                 continue
-            person = use_crh and dtype in PERSON_DOCUMENTS
-            out.append((page.image_path, person, person))
+            out.append((page.image_path, False, dtype in PERSON_DOCUMENTS))
     return out
 
 
@@ -185,8 +186,7 @@ def _fingerprints(args: list[tuple[str, bool, bool]], workers: int) -> dict:
 
 def build_index(records: list[DossierRecord], registry: list[RegistryRow], workers: int = 1) -> BatchIndex:
     idx = BatchIndex()
-    person_pages = sum(1 for rec in records for d in rec.documents if d.type in PERSON_DOCUMENTS for _ in d.pages)
-    fps = _fingerprints(_fingerprint_args(records, person_pages <= CROP_RESISTANT_MAX_PAGES), workers)
+    fps = _fingerprints(_fingerprint_args(records), workers)
     for rec in records:
         key = applicant_key(rec)
         idx.applicants[rec.dossier_id] = key
@@ -200,7 +200,6 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
             idx.account_dossiers.setdefault(acc, set()).add(rec.dossier_id)
         persons = _page_person(rec)
         doc_of = {(d.file, p): d.type for d in rec.documents for p in d.pages}
-        use_crh = person_pages <= CROP_RESISTANT_MAX_PAGES
         for page in rec.pages:
             dtype = doc_of.get((page.file, page.page), "other")
             if dtype == "id_card":
@@ -214,12 +213,12 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
                     idx.id_cards.append(IdCardText(rec.dossier_id, page.file, page.page, person, *got, exact=exact))
             if dtype in ("application_form", "application_report", "other") or not page.image_path:
                 continue  # free text documents are the unit's own and legitimately similar
-            person_doc = use_crh and dtype in PERSON_DOCUMENTS
-            fp = fps[(page.image_path, person_doc, person_doc)]
+            fp = fps[(page.image_path, False, dtype in PERSON_DOCUMENTS)]
             if fp is None:
                 continue
             idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,
                                          persons.get((page.file, page.page)), fp, numbers_on_page(page.text)))
+    idx.image_partners, idx.region_near = image_candidates(idx.images)
     for row in registry:
         if row.uscc:
             idx.registry_by_uscc.setdefault(uscc.compact(row.uscc), []).append(row)
@@ -227,3 +226,17 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
         for n in row.member_id_numbers:
             idx.registry_by_member.setdefault(ric.compact(n), []).append(row)
     return idx
+
+
+def image_candidates(images: list[ImageEntry]) -> tuple[dict[int, list[int]], dict[tuple[int, int], list[tuple[int, int]]]]:
+    """(BatchIndex.image_partners, BatchIndex.region_near) of the entries: pages of one
+    document type paired by the candidate search, and each picture block of a person's page
+    with its nearest blocks on other people's pages."""
+    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade) for e in images]
+    partners: dict[int, list[int]] = {}
+    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE):
+        partners.setdefault(i, []).append(j)
+        partners.setdefault(j, []).append(i)
+    blocks = [(i, k) for i, e in enumerate(images) if e.person for k in range(len(e.fp.regions))]
+    near = candidates.region_neighbours([candidates.region_code(images[i].fp.regions[k][1]) for i, k in blocks])
+    return partners, {blocks[n]: [blocks[m] for m in near[n]] for n in range(len(blocks))}

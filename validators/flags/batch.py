@@ -100,9 +100,8 @@ def _pixel_detail(a, where_b: str, info: dict, severity: str) -> str:
 def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
     cache = index.__dict__.setdefault("_pair_cache", {})
     flags = []
-    mine = [e for e in index.images if e.dossier_id == record.dossier_id]
-    for a in mine:
-        for b in index.images:
+    for a, others in _page_partners(record, index):
+        for b in others:
             if b is a or b.doc_type != a.doc_type:
                 continue
             same_dossier = b.dossier_id == a.dossier_id
@@ -115,7 +114,7 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
                 # Measured in the key's order, not the order dossiers happen to be judged in
                 # (alignment is not symmetric): the same batch gives the same figures.
                 first, second = (a, b) if key[0] == (a.dossier_id, a.file, a.page) else (b, a)
-                cache[key] = image_hash.near_duplicate(first.fp, second.fp)
+                cache[key] = image_hash.near_duplicate(first.fp, second.fp, selected=index.image_partners is not None)
             _, info = cache[key]
             judged = pixel_route_flag(info.get("verdict"), a.doc_type)
             if judged is None:
@@ -131,6 +130,25 @@ def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
     proven |= {(f.evidence[0].file, f.evidence[0].page) for f in flags if f.severity == "high"}
     flags += _reused_region_flags(record, index, proven)
     return flags
+
+
+def _page_partners(record: DossierRecord, index: BatchIndex):
+    """(page entry, the entries it is compared with) for the dossier's pages: the candidate
+    search's partners (BatchIndex.image_partners), or every page where none was made."""
+    for i, a in enumerate(index.images):
+        if a.dossier_id != record.dossier_id:
+            continue
+        if index.image_partners is None:
+            yield a, index.images
+        else:
+            yield a, [index.images[j] for j in index.image_partners.get(i, [])]
+
+
+def _block_partners(index: BatchIndex, i: int, k: int, others: list):
+    """(entry, block number, block) of the blocks block k of entry i is compared with."""
+    if index.region_near is None:
+        return [(b, m, y) for b in others for m, y in enumerate(b.fp.regions)]
+    return [(index.images[j], m, index.images[j].fp.regions[m]) for j, m in index.region_near.get((i, k), [])]
 
 
 def _region_candidates(x, y) -> bool:
@@ -156,23 +174,25 @@ def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) ->
     cache = index.__dict__.setdefault("_region_cache", {})
     others = [b for b in index.images if b.person and b.fp.regions]
     flags = []
-    for a in (e for e in index.images if e.dossier_id == record.dossier_id):
+    for i, a in enumerate(index.images):
+        if a.dossier_id != record.dossier_id:
+            continue
         if (a.file, a.page) in done or not a.person or not a.fp.regions:
             continue
         hit = None
         for k, x in enumerate(a.fp.regions):
             matches = {}
-            for b in others:
-                if b is a or b.person == a.person or b.person in matches:
+            for b, m, y in _block_partners(index, i, k, others):
+                if b is a or not b.person or b.person == a.person or b.person in matches:
                     continue
-                for m, y in enumerate(b.fp.regions):
-                    key = tuple(sorted([(a.dossier_id, a.file, a.page, k), (b.dossier_id, b.file, b.page, m)]))
-                    if key not in cache:
-                        u, v = (x, y) if key[0] == (a.dossier_id, a.file, a.page, k) else (y, x)
-                        cache[key] = image_hash.same_region(u, v) if _region_candidates(u, v) else (False, {})
-                    if cache[key][0]:
-                        matches[b.person] = (b, cache[key][1])
-                        break
+                key = tuple(sorted([(a.dossier_id, a.file, a.page, k), (b.dossier_id, b.file, b.page, m)]))
+                if key not in cache:
+                    u, v = (x, y) if key[0] == (a.dossier_id, a.file, a.page, k) else (y, x)
+                    cache[key] = image_hash.same_region(u, v) if _region_candidates(u, v) else (False, {})
+                if cache[key][0]:
+                    matches[b.person] = (b, cache[key][1])
+                    if len(matches) > 1:
+                        break  # template artwork: on two or more other people's pages
             if len(matches) == 1:
                 hit = next(iter(matches.values()))
                 break

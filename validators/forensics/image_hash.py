@@ -18,7 +18,8 @@ same template filled in with different text. Measured on a PIL-drawn ID-card lay
 A copy cropped 10 % / 15 % (+JPEG q50) measured phash 18 / 26 but still matches by the
 crop-resistant hash (segment distance 16 / 5), which is computed for person documents.
 So the hashes only select candidates (phash ≤ 16 — tolerant of crops, accepting template
-look-alikes), and the images are aligned by ORB features and a RANSAC affine fit and
+look-alikes; in a batch, which pairs are tried at all is decided by candidates.py, whose shade
+code also stands in for the crop-resistant hash), and the images are aligned by ORB features and a RANSAC affine fit and
 compared tile by tile (40x40 tiles with content, at 800 px width, Gaussian σ 1.5).
 
 Agreeing tiles do not make one scan: certificates printed from one template for different
@@ -76,6 +77,11 @@ class PageFingerprint:
     # pictorial blocks (a portrait, a pasted picture): (box in WORK_WIDTH pixels, REGION_SIZE crop)
     regions: list = field(repr=False, default_factory=list)
     digest: str = ""  # of the working image: names the fingerprint in the page memo
+    # for the candidate search (validators/forensics/candidates.py): the blank paper's
+    # shading (candidates.shade_cells), None on a page without scan texture, and that
+    # texture's level
+    shade: Any = field(repr=False, default=None)
+    texture: float = 0.0
     # the page image it was made from, for a look at full resolution (not part of the memo:
     # the same bytes elsewhere are the same fingerprint)
     path: str = field(default="", compare=False)
@@ -128,7 +134,11 @@ def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = 
         crh = imagehash.crop_resistant_hash(thumb, min_segment_size=100, segmentation_image_size=200)
     regs = pictorial_regions(rgb, g) if regions else []
     digest = hashlib.sha256(g.tobytes()).hexdigest()[:32]
-    return PageFingerprint(ph, dh, g, pts, des, crh, regs, digest)
+    from validators.forensics import candidates
+
+    level = texture_level(g)
+    shade = candidates.shade_cells(g) if level >= candidates.THRESHOLDS["texture_min"] else None
+    return PageFingerprint(ph, dh, g, pts, des, crh, regs, digest, shade, round(level, 3))
 
 
 def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
@@ -342,9 +352,24 @@ def _reference_surface(a: PageFingerprint) -> _Reference:
 
 
 def _make_reference_surface(a: PageFingerprint) -> _Reference:
-    sf = _surface(a.gray)
+    sf, found, level = _blank_blocks(a.gray)
+    # a faint printed pattern (guilloché, microprint) raises a block's residual above the
+    # blank paper's: two printings share it, so such blocks are left out
+    plain = [(y, x) for y, x, s in found if s <= 2 * level]
+    return _Reference(sf, plain, level)
+
+
+def texture_level(gray: np.ndarray) -> float:
+    """The scan texture's level in the page's blank paper (grey levels of high-pass residual;
+    below NOISE_FLOOR_MIN a page has none to compare)."""
+    return _blank_blocks(gray)[2]
+
+
+def _blank_blocks(gray: np.ndarray) -> tuple:
+    """(surface, blank blocks as (y, x, texture level), the page's texture level)."""
+    sf = _surface(gray)
     n, mg = NOISE_BLOCK, _NOISE_MARGIN
-    h, w = a.gray.shape
+    h, w = gray.shape
     found = []
     for y in range(mg, h - n - mg + 1, n):
         for x in range(mg, w - n - mg + 1, n):
@@ -352,10 +377,7 @@ def _make_reference_surface(a: PageFingerprint) -> _Reference:
             if quiet.mean() >= 0.7:
                 found.append((y, x, _block_std(sf.residual[y:y + n, x:x + n], quiet)))
     level = float(np.percentile([f[2] for f in found], 30)) if found else 0.0
-    # a faint printed pattern (guilloché, microprint) raises a block's residual above the
-    # blank paper's: two printings share it, so such blocks are left out
-    plain = [(y, x) for y, x, s in found if s <= 2 * level]
-    return _Reference(sf, plain, level)
+    return sf, found, level
 
 
 _NOISE_MARGIN = 16  # around a block, for the blur and the paper-level window
@@ -533,7 +555,13 @@ def _differing_tiles(corr: np.ndarray, shape: tuple[int, int], factor: int, belo
     return [tuple(round(float(v), 3) for v in m) for m in merged[:6]]
 
 
-def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[str, Any]]:
+def _textured_radius() -> int:
+    from validators.forensics import candidates
+
+    return candidates.THRESHOLDS["textured_phash_radius"]
+
+
+def near_duplicate(a: PageFingerprint, b: PageFingerprint, selected: bool = False) -> tuple[bool, dict[str, Any]]:
     """(is one scan, measurements) for two fingerprints. info["verdict"] says what the pair
     is: "same_scan" (one scan, whatever else was retouched), "same_content" (nothing differs
     but the textures say two scans), "look_alike" (nothing differs, the texture test is
@@ -546,7 +574,10 @@ def near_duplicate(a: PageFingerprint, b: PageFingerprint) -> tuple[bool, dict[s
     # an ORB alignment.
     crop_match = (dist <= CROP_CANDIDATE and a.crop_resistant is not None and b.crop_resistant is not None
                   and a.crop_resistant.matches(b.crop_resistant))
-    if dist > PHASH_CANDIDATE and not crop_match:
+    # A pair the batch's candidate search selected by its shade codes (candidates.page_pairs)
+    # is aligned up to its wider phash radius: crops beyond PHASH_CANDIDATE.
+    wider = selected and dist <= _textured_radius()
+    if dist > PHASH_CANDIDATE and not crop_match and not wider:
         return False, info
     info.update(_aligned_agreement(a, b))
     return info.get("verdict") == "same_scan", info

@@ -1,0 +1,150 @@
+"""REUSED_IMAGE's candidate search (validators/forensics/candidates.py, issue #17 item 1)."""
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from extractors.records import DossierRecord
+from validators.batch_index import BatchIndex, ImageEntry, image_candidates
+from validators.flags.batch import reused_image_flags
+from validators.forensics import candidates, image_hash
+
+
+def _smooth(rng, shape, amplitude, knots=6):
+    return cv2.resize(rng.normal(0, amplitude, (knots, knots)).astype(np.float32), shape[::-1], interpolation=cv2.INTER_CUBIC)
+
+
+def _cells_of(page: np.ndarray) -> np.ndarray:
+    """shade_cells of a synthetic grey page (its own working width)."""
+    return candidates.shade_cells(np.clip(page, 0, 255).astype(np.uint8))
+
+
+def _synthetic_batch(n, seed, planted_every=10):
+    """n scanned pages of one template (a dark card and a band printed on every page, each
+    sheet's own slow shading and noise) and, every `planted_every`-th, a copy of an earlier
+    page re-saved a little lighter or darker, with new noise: (page codes, planted pairs).
+    Small pages: the cells read the same fractions of any page."""
+    rng = np.random.default_rng(seed)
+    h, w = 283, 200
+    template = np.full((h, w), 244, np.float32)
+    template[30:130, 38:162] = 232  # a grey card
+    template[175:190, :] = 200  # a printed band
+    pages, planted = [], set()
+    for i in range(n):
+        if i and i % planted_every == 0:
+            src = int(rng.integers(0, i))
+            page = pages[src] * rng.uniform(0.98, 1.02) + rng.uniform(-8, 8) + rng.normal(0, 1.5, (h, w))
+            planted.add((src, i))
+        else:
+            page = template + _smooth(rng, (h, w), 3.0) + rng.normal(0, 2, (h, w))
+        pages.append(page.astype(np.float32))
+    phash = np.zeros(8, np.uint8)  # one layout: the whole-page hash cannot tell them apart
+    return [candidates.PageCode("id_card", phash, _cells_of(p)) for p in pages], planted
+
+
+def test_candidate_pairs_grow_far_slower_than_all_pairs():
+    small, planted_small = _synthetic_batch(60, seed=1)
+    large, planted_large = _synthetic_batch(240, seed=2)
+    pairs_small = set(candidates.page_pairs(small, image_hash.PHASH_CANDIDATE))
+    pairs_large = set(candidates.page_pairs(large, image_hash.PHASH_CANDIDATE))
+    assert planted_small <= pairs_small and planted_large <= pairs_large  # every copy is a candidate
+    # four times the pages, sixteen times the pairs of one template: the search finds the
+    # copies and few of the look-alikes
+    all_large = 240 * 239 // 2
+    assert len(pairs_large) - len(planted_large) < 0.01 * all_large, len(pairs_large)
+    assert len(pairs_large) < 8 * max(len(pairs_small), 1), (len(pairs_small), len(pairs_large))
+
+
+def test_pages_without_texture_are_paired_by_phash_alone():
+    rng = random.Random(3)
+    base = np.packbits(np.array([rng.random() < 0.5 for _ in range(64)]))
+    near = base.copy()
+    near[0] ^= 0b00000111  # 3 bits
+    far = np.bitwise_not(base)
+    pages = [candidates.PageCode("licence", base, None), candidates.PageCode("licence", near, None),
+             candidates.PageCode("licence", far, None), candidates.PageCode("id_card", base, None)]
+    assert candidates.page_pairs(pages, image_hash.PHASH_CANDIDATE) == [(0, 1)]  # never across types
+
+
+def _portrait(seed):
+    rng = np.random.default_rng(seed)
+    w, h = image_hash.REGION_SIZE
+    crop = 128 + _smooth(rng, (h, w), 40.0, knots=8)
+    return cv2.GaussianBlur(np.clip(crop, 20, 235).astype(np.float32), (0, 0), 1.0)
+
+
+def _fp(seed, regions):
+    rng = np.random.default_rng(seed)
+    gray = rng.integers(0, 255, (64, 64), dtype=np.uint8)
+    from PIL import Image
+    import imagehash
+
+    im = Image.fromarray(gray)
+    return image_hash.PageFingerprint(imagehash.phash(im), imagehash.dhash(im), gray, np.zeros((0, 2), np.float32), None,
+                                      regions=[((10, 10, 96, 160), r) for r in regions])
+
+
+def test_the_portrait_route_runs_above_three_hundred_person_pages():
+    """The picture-block route was switched off above 300 person pages; with the index it runs
+    on any batch: a portrait pasted onto one other person's card is found, and artwork on
+    several people's cards is not taken for it."""
+    n = 330
+    artwork = _portrait(10_000)
+    images = []
+    for i in range(n):
+        regions = [_portrait(i)]
+        if i % 60 == 5:
+            regions.append(artwork + np.random.default_rng(i).normal(0, 0.3, artwork.shape).astype(np.float32))
+        if i == 301:  # another person's card carrying dossier D0007's portrait, re-saved
+            regions = [_portrait(7) * 1.01 + np.random.default_rng(1).normal(0, 0.5, artwork.shape).astype(np.float32)]
+        images.append(ImageEntry(f"D{i:04d}", "id.jpg", 1, "id_card", f"P{i}", _fp(i, regions)))
+    index = BatchIndex(images=images)
+    index.image_partners, index.region_near = image_candidates(images)
+    assert sum(len(v) for v in index.region_near.values()) < n * candidates.THRESHOLDS["region_neighbours"]
+    flags = reused_image_flags(DossierRecord(dossier_id="D0301"), index)
+    assert len(flags) == 1 and flags[0].severity == "medium" and "D0007" in flags[0].detail, flags
+    for i in range(5, n, 60):  # the shared artwork: on several people's cards, no flag
+        assert reused_image_flags(DossierRecord(dossier_id=f"D{i:04d}"), index) == []
+
+
+@pytest.fixture(scope="module")
+def licence_pages(tmp_path_factory):
+    """Six dossiers' business licences, each drawn for its own unit and scanned on its own,
+    and two of them replaced by reuses of another's scan."""
+    pytest.importorskip("PIL.ImageFont")
+    from bench import index_scale as ix
+    from bench.reuse_pairs import REUSE
+
+    folder = tmp_path_factory.mktemp("licences")
+    paths = []
+    for d in range(6):
+        scan = ix._scan("licence", d, 0.7, 5)[2]
+        paths.append(folder / f"L{d}.jpg")
+        scan.save(paths[-1], quality=92)
+    source = ix._scan("licence", 1, 0.7, 5)[2]
+    REUSE["jpeg40"](source, random.Random(1)).save(paths[4], quality=92)
+    REUSE["crop3-4%+jpeg50+uneven_scale"](ix._scan("licence", 2, 0.7, 5)[2], random.Random(2)).save(paths[5], quality=92)
+    return paths, {frozenset({"L1", "L4"}), frozenset({"L2", "L5"})}
+
+
+def _flagged(index):
+    out = {}
+    for d in sorted({e.dossier_id for e in index.images}):
+        for f in reused_image_flags(DossierRecord(dossier_id=d), index):
+            other = next(e.dossier_id for e in index.images if f"申报材料{e.dossier_id}的" in f.detail)
+            out[frozenset({d, other})] = f.severity
+    return out
+
+
+def test_the_candidates_find_what_all_pairs_found_and_look_alikes_do_not_flag(licence_pages):
+    paths, planted = licence_pages
+    fps = [image_hash.fingerprint.uncached(str(p)) for p in paths]
+    images = [ImageEntry(p.stem, "licence.jpg", 1, "business_licence", None, fp) for p, fp in zip(paths, fps)]
+    every = BatchIndex(images=images)  # no search: every pair of one type is compared
+    searched = BatchIndex(images=images)
+    searched.image_partners, searched.region_near = image_candidates(images)
+    by_all, by_search = _flagged(every), _flagged(searched)
+    assert set(by_all) == planted and set(by_search) == planted, (by_all, by_search)
+    assert all(s == "high" for s in by_search.values())
+    assert sum(len(v) for v in searched.image_partners.values()) // 2 < len(images) * (len(images) - 1) // 2

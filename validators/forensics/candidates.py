@@ -1,0 +1,158 @@
+"""Which page pairs and picture blocks of a batch are worth aligning (REUSED_IMAGE).
+
+The pixel route (image_hash.near_duplicate) aligns two pages by ORB features and compares
+them tile by tile and texture by texture: tens of milliseconds a pair. Trying every pair of
+pages of one document type grows with the square of the batch, and the whole-page hash cannot
+narrow it: two printings of one template for different holders are as close in phash as a
+re-saved copy (their layout is the page). So pairs are looked up in Hamming indexes (faiss,
+exact binary search) over codes that a reuse keeps and a second printing does not:
+
+- the **shade code** of a scanned page (shade_code): the slow brightness field of its blank
+  paper — lamp, lid and paper shading. It is the paper's and the scan's, so two printings
+  scanned on their own have independent fields, while a reused scan keeps it through
+  re-saving, scaling, cropping by a few per cent, turning by a degree or two, added grain,
+  and through a retouch that paints the holder's data over in the paper's colour. Each cell of
+  a 9 x 9 grid is the paper level (a high percentile of the blurred page, which ignores the
+  print); the median field of the batch's pages of that type (what the template prints) is
+  taken away, and the code is the sign of each step between neighbouring cells (horizontal
+  and vertical: 128 bits), so a change of brightness, contrast or gamma keeps it. Two scanned
+  pages are a candidate pair when their shade codes are within `shade_radius` and their
+  phash within `textured_phash_radius` (which covers crops beyond image_hash.PHASH_CANDIDATE).
+- a page without scan texture (exported from a document: its texture level, see
+  image_hash.texture_level, is below `texture_min`) has no shade, and is paired by phash
+  alone within image_hash.PHASH_CANDIDATE — with every page of its type, as before (such a
+  pair can only be one image if nothing differs, and a copy scaled down may have lost its
+  texture).
+- a picture block (a portrait; image_hash.pictorial_regions) is coded by the phash of its
+  normalised crop; its `region_neighbours` nearest blocks within `region_radius` are the
+  blocks it is compared with (image_hash.same_region). A block of template artwork has many
+  close neighbours; checking the nearest is enough to see it on two other people's pages.
+
+The radii and the texture floor are in validators/data/candidates.yaml. They were chosen
+from the distances printed by `python -m bench.reuse_pairs --codes` (code
+distances of every reused copy to its source, and of every two holders' printings of one
+template, per template and reuse kind): each radius lies above the largest distance of a
+reused copy, and the shade radius well below the distances of two printings. The candidate
+counts and the recall at batch scale are printed by `python -m bench.index_scale`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import faiss
+import numpy as np
+import yaml
+
+THRESHOLDS: dict = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "candidates.yaml").read_text(encoding="utf-8"))
+
+SHADE_GRID = 9
+_SHADE_STEP = 4  # the page is reduced this much before the cells are read: the shading is slow
+
+
+def shade_cells(gray: np.ndarray) -> np.ndarray:
+    """The paper level of each cell of a SHADE_GRID x SHADE_GRID grid over a working-width
+    grey page (float32)."""
+    h, w = gray.shape
+    small = cv2.resize(cv2.GaussianBlur(gray, (0, 0), 2.0), (max(SHADE_GRID, w // _SHADE_STEP), max(SHADE_GRID, h // _SHADE_STEP)),
+                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    sh, sw = small.shape
+    ys = np.linspace(0, sh, SHADE_GRID + 1).astype(int)
+    xs = np.linspace(0, sw, SHADE_GRID + 1).astype(int)
+    return np.array([[np.percentile(small[ys[i]:ys[i + 1], xs[j]:xs[j + 1]], 90) for j in range(SHADE_GRID)]
+                     for i in range(SHADE_GRID)], np.float32)
+
+
+def shade_codes(cells: list[np.ndarray]) -> np.ndarray:
+    """128-bit shade codes (16 bytes a row) of pages of one document type. From
+    `shade_template_min` pages on, the pages' median field is taken away first: what the
+    template prints (a grey card, a dark band) darkens the same cells on every page and would
+    otherwise set the same bits."""
+    c = np.stack(cells)
+    if len(c) >= THRESHOLDS["shade_template_min"]:
+        # from fewer pages the median is close to the pages themselves, and what remains of
+        # a page and its copy is noise
+        c = c - np.median(c, axis=0)
+    g = SHADE_GRID - 1
+    across = c[:, :g, 1:] > c[:, :g, :-1]
+    down = c[:, 1:, :g] > c[:, :-1, :g]
+    return np.packbits(np.concatenate([across.reshape(len(c), -1), down.reshape(len(c), -1)], axis=1), axis=1)
+
+
+def hash_code(h) -> np.ndarray:
+    """An imagehash.ImageHash as packed bytes (faiss' binary vectors)."""
+    return np.packbits(np.asarray(h.hash, dtype=bool).ravel())
+
+
+def region_code(crop: np.ndarray) -> np.ndarray:
+    """64-bit code of a picture block's normalised crop (image_hash.REGION_SIZE, float)."""
+    import imagehash
+    from PIL import Image
+
+    return hash_code(imagehash.phash(Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))))
+
+
+def hamming(x: np.ndarray, y: np.ndarray) -> int:
+    return int(np.unpackbits(np.bitwise_xor(x, y)).sum())
+
+
+@dataclass(frozen=True)
+class PageCode:
+    """What the page search knows of one page."""
+    group: str  # pages of different groups (document types) are never paired
+    phash: np.ndarray  # 8 bytes
+    shade: np.ndarray | None  # shade_cells; None: no scan texture
+
+
+def _within(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query row, code row, distance) of every code within `radius` bits of a query."""
+    index = faiss.IndexBinaryFlat(codes.shape[1] * 8)
+    index.add(np.ascontiguousarray(codes))
+    # faiss returns distances strictly below the radius it is given
+    lims, dist, found = index.range_search(np.ascontiguousarray(queries), radius + 1)
+    rows = np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64))
+    return rows, found.astype(np.int64), dist.astype(np.int64)
+
+
+def page_pairs(pages: list[PageCode], phash_radius: int) -> list[tuple[int, int]]:
+    """Candidate pairs (i < j) of `pages`: scanned pages by shade and phash, pages without
+    texture by phash within `phash_radius` (image_hash.PHASH_CANDIDATE)."""
+    out: set[tuple[int, int]] = set()
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(pages):
+        groups.setdefault(p.group, []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ph = np.stack([pages[i].phash for i in members])
+        textured = [k for k, i in enumerate(members) if pages[i].shade is not None]
+        if len(textured) >= 2:
+            shades = shade_codes([pages[members[k]].shade for k in textured])
+            rows, found, _ = _within(shades, shades, THRESHOLDS["shade_radius"])
+            for r, f in zip(rows, found):
+                a, b = textured[r], textured[f]
+                if a < b and hamming(ph[a], ph[b]) <= THRESHOLDS["textured_phash_radius"]:
+                    out.add((members[a], members[b]))
+        plain = [k for k, i in enumerate(members) if pages[i].shade is None]
+        if plain:
+            rows, found, _ = _within(ph, ph[plain], phash_radius)
+            for r, f in zip(rows, found):
+                a, b = plain[r], int(f)
+                if a != b:
+                    out.add((members[min(a, b)], members[max(a, b)]))
+    return sorted(out)
+
+
+def region_neighbours(codes: list[np.ndarray]) -> list[list[int]]:
+    """For each picture block, the nearest other blocks (up to `region_neighbours`, within
+    `region_radius`), nearest first."""
+    if len(codes) < 2:
+        return [[] for _ in codes]
+    x = np.ascontiguousarray(np.stack(codes))
+    index = faiss.IndexBinaryFlat(x.shape[1] * 8)
+    index.add(x)
+    k = min(len(codes), THRESHOLDS["region_neighbours"] + 1)
+    dist, found = index.search(x, k)
+    radius = THRESHOLDS["region_radius"]
+    return [[int(f) for f, d in zip(found[i], dist[i]) if f != i and f >= 0 and d <= radius] for i in range(len(codes))]
