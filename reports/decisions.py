@@ -16,8 +16,6 @@ store that keeps them.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -60,9 +58,10 @@ def _score(v):
     if v is None or _text(v) == "":
         return None
     try:
-        return float(v)
+        score = float(v)
     except (TypeError, ValueError):
         return _text(v)
+    return int(score) if score.is_integer() else score  # 85, as the expert wrote it, not 85.0
 
 
 def _read_sheet(ws, where: str, folder_id: str, rows: list[dict], errors: list[str]) -> None:
@@ -177,16 +176,20 @@ def read_decisions(out_dir: Path) -> tuple[list[dict], list[str]]:
     return decisions, errors
 
 
+def ledger_table(decisions: list[dict]):
+    """The decisions as a table, one column per FIELDS entry in that order; values as read
+    (object columns: a score stays 85, not 85.0; an absent value is an empty cell)."""
+    import pandas as pd
+
+    return pd.DataFrame([[d.get(k) for k in FIELDS] for d in decisions], columns=list(FIELDS), dtype=object)
+
+
 def write_ledger(out_dir: Path) -> tuple[list[dict], list[str]]:
     """Write decisions.csv (UTF-8 with BOM, so Excel shows the Chinese) and decisions.json.
     Returns what read_decisions returned, for the CLI to report."""
     out_dir = Path(out_dir)
     decisions, errors = read_decisions(out_dir)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\r\n")
-    writer.writeheader()
-    for d in decisions:
-        writer.writerow({k: ("" if d.get(k) is None else d[k]) for k in FIELDS})
-    atomic.write_bytes(out_dir / "decisions.csv", buf.getvalue().encode("utf-8-sig"))
+    atomic.write_bytes(out_dir / "decisions.csv", ledger_table(decisions).to_csv(
+        index=False, lineterminator="\r\n").encode("utf-8-sig"))
     atomic.write_json(out_dir / "decisions.json", {"decisions": decisions, "errors": errors})
     return decisions, errors

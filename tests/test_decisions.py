@@ -82,6 +82,7 @@ def test_decisions_read_back_and_originals_unchanged(tmp_path):
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert [r["decision"] for r in rows] == ["符合", "报区人力资源社会保障局", "需补正", "属实"]
     assert rows[1]["approver"] == "陈科长"
+    assert rows[2]["score"] == "85" and rows[0]["score"] == ""  # pandas keeps the integer, blanks stay blank
     ledger = json.loads((out.parent / "decisions.json").read_text(encoding="utf-8"))
     assert len(ledger["decisions"]) == 4 and len(ledger["errors"]) == 4
 

@@ -37,10 +37,6 @@ UNIT_2 = ("佛山市高明区永利精密机械有限公司", "91440608MANCL6LH3
 def _store_key(monkeypatch):
     monkeypatch.setenv("DOSSIER_SCREEN_STORE_KEY", KEY)
     monkeypatch.delenv("DOSSIER_SCREEN_STORE_KEY_FILE", raising=False)
-    # The slow crop-resistant hash (a large batch's setting) is not what these tests are about.
-    import validators.batch_index
-
-    monkeypatch.setattr(validators.batch_index, "CROP_RESISTANT_MAX_PAGES", 0)
 
 
 # ------------------------------------------------------------------ PostgreSQL on loopback
