@@ -11,11 +11,10 @@ import csv
 import io
 import json
 import random
-import shutil
 from pathlib import Path
 
 from . import plants
-from .carriers import DossierWriter
+from .carriers import DossierWriter, fresh_dirs
 from .people import make_person, make_unit
 
 
@@ -24,12 +23,7 @@ def generate(out: Path, seed: int, count: int, variant: str, registry: Path | No
     """Generate the batch; `dpi` overrides every scan's resolution (tests use a low one)."""
     from . import carriers
     carriers.DPI_OVERRIDE[:] = [dpi] if dpi else []
-    out = Path(out)
-    truth = Path(truth) if truth else out.parent / (out.name + "_truth")
-    for p in (out, truth):
-        if p.exists():
-            shutil.rmtree(p)
-        p.mkdir(parents=True)
+    out, truth = fresh_dirs(out, truth)
     used: set = set()
     ctx: dict = {}
     partners: dict[str, plants.Dossier] = {}

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .carriers import DossierWriter
+from .carriers import DossierWriter, fresh_dirs
 from .documents import (achievement_page, bank_page, business_licence_page, certificate_page, contract_pages, id_card_page,
                         report_pages)
 from .plants import new_dossier, write_form
@@ -85,12 +84,7 @@ def _text_pdf(writer: DossierWriter, rel: str, layouts) -> Path:
 
 
 def generate_bulk(out: Path, seed: int, count: int, truth: Path | None = None, workers: int = 0) -> list[str]:
-    out = Path(out)
-    truth = Path(truth) if truth else out.parent / (out.name + "_truth")
-    for p in (out, truth):
-        if p.exists():
-            shutil.rmtree(p)
-        p.mkdir(parents=True)
+    out, truth = fresh_dirs(out, truth)
     jobs = [(out, truth, seed, i) for i in range(count)]
     workers = workers or os.cpu_count() or 1
     if workers == 1:

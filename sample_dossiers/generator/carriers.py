@@ -251,3 +251,18 @@ class DossierWriter:
         files = sorted(p for p in self.root.rglob("*") if p.is_file())
         write_zip_deterministic(zip_path, [(p.relative_to(self.root).as_posix(), p.read_bytes()) for p in files], gbk)
         shutil.rmtree(self.root)
+
+
+def fresh_dirs(out, truth=None):
+    """The batch folder and its truth folder (default: `<out>_truth` beside it), emptied:
+    a generated batch never mixes with an earlier one."""
+    import shutil
+    from pathlib import Path
+
+    out = Path(out)
+    truth = Path(truth) if truth else out.parent / (out.name + "_truth")
+    for p in (out, truth):
+        if p.exists():
+            shutil.rmtree(p)
+        p.mkdir(parents=True)
+    return out, truth
