@@ -233,6 +233,7 @@ def _index_stage(run: _Run, ordered: list[DossierRecord]):
     """Pass 2: the batch index (people, accounts, image hashes, registry) and the rule set."""
     from validators.batch_index import build_index
     from validators.registry import load_registry
+    from flows import casestore
     from validators.ruleset import load_ruleset
 
     t0 = time.perf_counter()
@@ -243,8 +244,6 @@ def _index_stage(run: _Run, ordered: list[DossierRecord]):
             run.logger.warning("登记名册：%s", mask_text(err))
     index = build_index(ordered, registry_rows, workers=run.settings.worker_count())
     ruleset = load_ruleset(pipeline.parse_as_of(run.settings.as_of))
-    from flows import casestore
-
     casestore.attach(run.settings, index, ordered)  # the case store's earlier dossiers (--store)
     run.times.add("index", time.perf_counter() - t0)
     return index, ruleset, registry_errors
@@ -277,13 +276,12 @@ def _report_stage(run: _Run, ordered: list[DossierRecord], index, ruleset, scree
 
 
 def _summary_stage(run: _Run, results: dict[str, dict], index, registry_errors: list[str]) -> list[dict]:
+    from flows import casestore
     from flows.outputs import write_batch_outputs
 
     t0 = time.perf_counter()
     summary = write_batch_outputs([results[d] for d in sorted(results)], Path(run.settings.out_dir), registry_errors,
                                   batch=Path(run.settings.batch_dir).name)
-    from flows import casestore
-
     casestore.record(run.settings, index, results)
     run.times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
