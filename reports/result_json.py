@@ -41,13 +41,23 @@ def _documents(record: DossierRecord) -> list[dict]:
          "text_source": d.text_source, "error": d.error}
         for d in record.documents
     ]
-    # An unreadable file is still a submitted document: the reviewer must see why it was not read.
+    # An unreadable file is still a submitted document: the reviewer must see why it was not
+    # read. Where its pages already make a document, the file's reason goes on that entry
+    # (it says more than the page's), so the file is listed once.
     for f in record.files:
-        if f.error or f.error_code:
-            docs.append({
-                "file": f.file, "pages": [p.page for p in f.pages], "type": "other",
-                "text_source": None, "error": f.error or f.error_code,
-            })
+        if not (f.error or f.error_code):
+            continue
+        reason = f.error or f.error_code
+        own = [d for d in docs if d["file"] == f.file]
+        if own:
+            for d in own:
+                if reason not in (d["error"] or ""):
+                    d["error"] = reason if not d["error"] else f"{reason}；{d['error']}"
+            continue
+        docs.append({
+            "file": f.file, "pages": [p.page for p in f.pages], "type": "other",
+            "text_source": None, "error": reason,
+        })
     return docs
 
 
