@@ -31,7 +31,7 @@ def main() -> None:
     write_worksheet(result, images, out / "worksheet.xlsx", intake_date=date(2026, 9, 25))
     pdf = soffice_pdf(out / "worksheet.xlsx", tmp)
     # The 疑点 sheet with its evidence pictures: the page whose header names it.
-    page = next(i for i, p in enumerate(pdf_pages(pdf), start=1) if p["header"].endswith("疑点"))
+    page = next(i for i, p in enumerate(pdf_pages(pdf), start=1) if "疑点" in p["header"].split())
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
                     str(tmp / "ws")], check=True)
     shot = Image.open(tmp / "ws.png").convert("RGB")
