@@ -154,7 +154,7 @@ _WHERE = re.compile(r"申报材料(X\d{4})的(\S+?)第\d+页")
 def run(items: list[dict], folder: Path, workers: int) -> dict:
     """Index and judge the dossiers as the pipeline does; the figures of one size."""
     from extractors.records import DossierRecord
-    from validators.batch_index import BatchIndex, ImageEntry, PERSON_DOCUMENTS, _fingerprints, image_candidates
+    from validators.batch_index import BatchIndex, ImageEntry, PERSON_DOCUMENTS, _fingerprints, image_candidates, pair_verdicts
     from validators.flags.batch import reused_image_flags
 
     t0, c0 = time.perf_counter(), cpu_seconds()
@@ -169,6 +169,8 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
     t_fp = time.perf_counter() - t0
     index.image_partners, index.region_near = image_candidates(index.images)
     t_index = time.perf_counter() - t0
+    index.pair_verdicts = pair_verdicts(index.images, index.image_partners, workers)
+    t_pairs = time.perf_counter() - t0
     page_pairs = sum(len(v) for v in index.image_partners.values()) // 2
     block_pairs = sum(len(v) for v in index.region_near.values())
     flagged: dict[frozenset, list[str]] = {}
@@ -198,7 +200,7 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
             where = "not a candidate" if j not in index.image_partners.get(i, []) else "candidate, not verified"
             missed.append(f"{planted[p]}:{'/'.join(sorted(d for d, _ in p))} ({where})")
     false = [p for p in flagged if not same_scan(p)]
-    return {"n": len(items), "pages": len(args), "fingerprint_s": t_fp, "index_s": t_index, "seconds": seconds, "cpu": cpu,
+    return {"n": len(items), "pages": len(args), "fingerprint_s": t_fp, "index_s": t_index, "pairs_s": t_pairs, "seconds": seconds, "cpu": cpu,
             "page_pairs": page_pairs, "block_pairs": block_pairs, "verified": len(flagged), "planted": len(planted),
             "found": len(found), "high": sum("high" in flagged[p] for p in found), "missed": sorted(missed), "false": len(false),
             "copies_of_one_scan": sum(1 for p in flagged if p not in planted and same_scan(p)),
@@ -235,7 +237,8 @@ def main(argv=None) -> int:
         r = run(items[:n], folder, args.workers)
         recall = r["found"] / r["planted"] if r["planted"] else 1.0
         print(f"n={n:5d} pages={r['pages']:5d} seconds={r['seconds']:.1f} cpu_seconds={r['cpu']:.1f} (fingerprints {r['fingerprint_s']:.1f}, "
-              f"search {r['index_s'] - r['fingerprint_s']:.2f}, verification {r['seconds'] - r['index_s']:.1f}) "
+              f"search {r['index_s'] - r['fingerprint_s']:.2f}, page pairs aligned {r['pairs_s'] - r['index_s']:.1f}, "
+              f"judging {r['seconds'] - r['pairs_s']:.1f}) "
               f"peak_rss={peak_rss_mb():.0f}MB page_pairs={r['page_pairs']} (all pairs {3 * n * (n - 1) // 2}) "
               f"block_pairs={r['block_pairs']} verified={r['verified']} "
               f"recall={r['found']}/{r['planted']} (high {r['high']}) false_flags={r['false']} "

@@ -10,7 +10,7 @@ import numpy as np
 
 from extractors.masking import mask_account
 from extractors.records import DossierRecord, Provenance
-from validators.batch_index import BatchIndex, applicant_key, norm_account, norm_id
+from validators.batch_index import BatchIndex, applicant_key, norm_account, norm_id, pair_key, worth_aligning
 from validators.findings import Flag
 from validators.findings_util import make_flag, person_label
 from validators.forensics import image_hash
@@ -98,24 +98,21 @@ def _pixel_detail(a, where_b: str, info: dict, severity: str) -> str:
 
 
 def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
+    # pairs the index measured (BatchIndex.pair_verdicts); others (no search made, or
+    # entries added after it) are measured here, once
     cache = index.__dict__.setdefault("_pair_cache", {})
     flags = []
     for a, others in _page_partners(record, index):
         for b in others:
-            if b is a or b.doc_type != a.doc_type:
+            if not worth_aligning(a, b):
                 continue
-            same_dossier = b.dossier_id == a.dossier_id
-            if same_dossier and (a.person is None or b.person is None or a.person == b.person):
-                continue  # the same person's document filed twice is not reuse
-            if not _may_be_same_image(a, b):
-                continue
-            key = tuple(sorted([(a.dossier_id, a.file, a.page), (b.dossier_id, b.file, b.page)]))
-            if key not in cache:
-                # Measured in the key's order, not the order dossiers happen to be judged in
-                # (alignment is not symmetric): the same batch gives the same figures.
+            key = pair_key(a, b)
+            verdict = index.pair_verdicts.get(key) or cache.get(key)
+            if verdict is None:
                 first, second = (a, b) if key[0] == (a.dossier_id, a.file, a.page) else (b, a)
-                cache[key] = image_hash.near_duplicate(first.fp, second.fp, selected=index.image_partners is not None)
-            _, info = cache[key]
+                verdict = cache[key] = image_hash.near_duplicate(first.fp, second.fp, selected=index.image_partners is not None)
+            _, info = verdict
+            same_dossier = b.dossier_id == a.dossier_id
             judged = pixel_route_flag(info.get("verdict"), a.doc_type)
             if judged is None:
                 continue
@@ -206,20 +203,6 @@ def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) ->
         flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev, severity="medium",
                                proof=["single_forensic"]))
     return flags
-
-
-# Pages of one template share their layout hash (distance 0 between two blank-ish forms),
-# so the pixel alignment would run on every pair of contracts or certificates. The pixel
-# route only confirms unedited reuse, and an unedited image prints the same numbers: pairs
-# whose printed numbers mostly differ are skipped before the costly alignment.
-MIN_SHARED_NUMBERS = 0.5
-
-
-def _may_be_same_image(a, b) -> bool:
-    if len(a.numbers) < 2 or len(b.numbers) < 2:
-        return True  # too little text read to tell
-    shared = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
-    return shared >= MIN_SHARED_NUMBERS
 
 
 def _digits(s: str) -> str:
