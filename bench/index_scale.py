@@ -181,6 +181,8 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
                 pair = frozenset({(it["dossier"], f.evidence[0].file), (m.group(1), m.group(2))})
                 flagged.setdefault(pair, []).append(f.severity)
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    # picture-block pairs that passed the cheap tests and were aligned (ECC)
+    blocks_aligned = sum(1 for v in index.__dict__.get("_region_cache", {}).values() if v[1])
     planted, root = {}, {}
     for it in items:
         r = it["reuse"]
@@ -201,7 +203,7 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
             missed.append(f"{planted[p]}:{'/'.join(sorted(d for d, _ in p))} ({where})")
     false = [p for p in flagged if not same_scan(p)]
     return {"n": len(items), "pages": len(args), "fingerprint_s": t_fp, "index_s": t_index, "pairs_s": t_pairs, "seconds": seconds, "cpu": cpu,
-            "page_pairs": page_pairs, "block_pairs": block_pairs, "verified": len(flagged), "planted": len(planted),
+            "page_pairs": page_pairs, "block_pairs": block_pairs, "blocks_aligned": blocks_aligned, "verified": len(flagged), "planted": len(planted),
             "found": len(found), "high": sum("high" in flagged[p] for p in found), "missed": sorted(missed), "false": len(false),
             "copies_of_one_scan": sum(1 for p in flagged if p not in planted and same_scan(p)),
             "false_pairs": [sorted(p) for p in false][:5]}
@@ -240,7 +242,7 @@ def main(argv=None) -> int:
               f"search {r['index_s'] - r['fingerprint_s']:.2f}, page pairs aligned {r['pairs_s'] - r['index_s']:.1f}, "
               f"judging {r['seconds'] - r['pairs_s']:.1f}) "
               f"peak_rss={peak_rss_mb():.0f}MB page_pairs={r['page_pairs']} (all pairs {3 * n * (n - 1) // 2}) "
-              f"block_pairs={r['block_pairs']} verified={r['verified']} "
+              f"block_pairs={r['block_pairs']} (aligned {r['blocks_aligned']}) verified={r['verified']} "
               f"recall={r['found']}/{r['planted']} (high {r['high']}) false_flags={r['false']} "
               f"(two reuses of one scan flagged: {r['copies_of_one_scan']})", flush=True)
         if r["missed"]:

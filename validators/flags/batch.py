@@ -148,6 +148,9 @@ def _block_partners(index: BatchIndex, i: int, k: int, others: list):
     return [(index.images[j], m, index.images[j].fp.regions[m]) for j, m in index.region_near.get((i, k), [])]
 
 
+REGION_SHAPE_MIN = 0.9
+
+
 def _region_candidates(x, y) -> bool:
     """Same picture means same grey levels (gain ≈ 1, small offset): blocks whose mean or
     contrast differ cannot match, and skipping them keeps the all-pairs loop cheap."""
@@ -155,10 +158,14 @@ def _region_candidates(x, y) -> bool:
     sx, sy = float(cx.std()), float(cy.std())
     if not (abs(float(cx.mean()) - float(cy.mean())) <= 10 and 0.85 <= sx / max(sy, 1e-3) <= 1.18):
         return False
-    # coarse shape before the costly alignment: one picture correlates highly even unaligned
-    ax, ay = (cv2.resize(c, (12, 20), interpolation=cv2.INTER_AREA).ravel() for c in (cx, cy))
+    # coarse shape before the costly alignment: one picture correlates highly even unaligned.
+    # At a quarter of the block's size a picture re-cropped, turned by a degree or two or
+    # re-compressed stays close to 1, while other people's portraits of one layout (a head
+    # and shoulders on a plain ground) mostly fall below REGION_SHAPE_MIN; at an eighth their
+    # outlines alone agree (bench.index_scale prints how many block pairs reach the ECC).
+    ax, ay = (cv2.resize(c, (24, 40), interpolation=cv2.INTER_AREA).ravel() for c in (cx, cy))
     ax, ay = ax - ax.mean(), ay - ay.mean()
-    return float(ax @ ay) / max(float(np.linalg.norm(ax) * np.linalg.norm(ay)), 1e-6) >= 0.8
+    return float(ax @ ay) / max(float(np.linalg.norm(ax) * np.linalg.norm(ay)), 1e-6) >= REGION_SHAPE_MIN
 
 
 def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) -> list[Flag]:
