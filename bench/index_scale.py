@@ -8,7 +8,7 @@ bench/reuse_pairs.py's templates for that dossier's own holder and unit, each pr
 scanned on its own (own paper, placement, skew, noise, JPEG): every two dossiers' pages of one
 template are same-template look-alikes with different filled-in values. Every REUSE_EVERY-th
 dossier files, in place of one of its pages, a reuse of an earlier dossier's scan of that
-template; the kinds cycle through bench/reuse_pairs.py's (JPEG, crop with uneven scale,
+template (of the scan that dossier filed: where it filed a reuse itself, of the scan it reused); the kinds cycle through bench/reuse_pairs.py's (JPEG, crop with uneven scale,
 scaling, turning, grain, and a retouch with this dossier's holder's name and number). Pages
 are drawn at --scale of the templates' size (the working width is 800 px either way) and kept
 in --cache, so a second run, or a smaller size after a larger one, draws nothing.
@@ -58,7 +58,12 @@ def plan(n: int, seed: int) -> list[dict]:
         item = {"dossier": f"X{d:04d}", "reuse": None}
         if d >= 5 and d % REUSE_EVERY == 0:
             t = (d // REUSE_EVERY) % len(TEMPLATES)
-            item["reuse"] = {"template": t, "source": rng.randrange(d), "kind": kinds[(d // REUSE_EVERY) % len(kinds)]}
+            source = rng.randrange(d)
+            # a source that itself filed a reuse of this template filed no scan of its own:
+            # what is copied is the scan it reused
+            while out[source]["reuse"] and out[source]["reuse"]["template"] == t:
+                source = out[source]["reuse"]["source"]
+            item["reuse"] = {"template": t, "source": source, "kind": kinds[(d // REUSE_EVERY) % len(kinds)]}
         out.append(item)
     return out
 
