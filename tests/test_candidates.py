@@ -259,3 +259,20 @@ def test_a_page_file_rewritten_after_fingerprinting_is_not_compared(licence_page
     image_hash._FEATURE_CACHE.clear()
     same, info = image_hash.near_duplicate(fa, fb, selected=True)
     assert not same and "verdict" not in info and info["min_tile_correlation"] == -1.0
+
+
+def test_a_large_page_keeps_its_working_image_packed(tmp_path):
+    """A 300 dpi page is costly to read again: its working image stays in the fingerprint,
+    compressed, and comes back unchanged."""
+    rng = np.random.default_rng(4)
+    page = np.full((2200, 1700), 245, np.uint8)
+    page[200:260, 150:1500] = 30
+    page = np.clip(page + rng.normal(0, 2, page.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / "large.png"
+    cv2.imwrite(str(path), page)
+    full = image_hash.fingerprint.uncached(str(path), features=False)
+    light = image_hash.without_pixels(full)
+    assert light.gray is None and light.packed is not None and len(light.packed) < full.gray.nbytes
+    path.unlink()  # no file needed
+    image_hash._GRAY_CACHE.clear()
+    assert np.array_equal(image_hash.with_pixels(light).gray, full.gray)

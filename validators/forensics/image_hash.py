@@ -85,6 +85,9 @@ class PageFingerprint:
     # the page image it was made from, for a look at full resolution (not part of the memo:
     # the same bytes elsewhere are the same fingerprint)
     path: str = field(default="", compare=False)
+    # the working image losslessly compressed, kept by without_pixels where reading the page
+    # file again would cost far more than decoding this (a 300 dpi page)
+    packed: Any = field(repr=False, default=None, compare=False)
 
     def memo_key(self) -> str:
         return f"{self.digest}:{self.crop_resistant is not None}:{len(self.regions)}"
@@ -150,10 +153,18 @@ def _working_gray(rgb: np.ndarray) -> np.ndarray:
 def without_pixels(fp: PageFingerprint | None) -> PageFingerprint | None:
     """The fingerprint without its working image, where the page file it came from can give
     it back (with_pixels): a batch holds every page's fingerprint, and the working images
-    are nearly all of their memory, while only the few candidate pairs are aligned."""
+    are nearly all of their memory, while only the few candidate pairs are aligned. A page
+    file over twice the working width (decoding it costs some 30 times more) leaves the
+    image compressed in the fingerprint instead (a rendered page packs to a fraction)."""
     if fp is None or fp.gray is None or not fp.path or not fp.digest:
         return fp
-    return replace(fp, gray=None)
+    try:
+        with Image.open(fp.path) as im:
+            large = im.width > 2 * WORK_WIDTH
+    except (OSError, ValueError):
+        return fp
+    packed = cv2.imencode(".png", fp.gray, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() if large else None
+    return replace(fp, gray=None, packed=packed)
 
 
 class PixelsGone(Exception):
@@ -170,6 +181,8 @@ def with_pixels(fp: PageFingerprint) -> PageFingerprint:
         return fp
 
     def load() -> np.ndarray:
+        if fp.packed is not None:
+            return cv2.imdecode(np.frombuffer(fp.packed, np.uint8), cv2.IMREAD_UNCHANGED)
         try:
             g = _working_gray(load_rgb_array(fp.path))
         except (OSError, ValueError) as exc:
@@ -178,7 +191,7 @@ def with_pixels(fp: PageFingerprint) -> PageFingerprint:
             raise PixelsGone(fp.path)
         return g
 
-    return replace(fp, gray=_kept(_GRAY_CACHE, fp.digest, load))
+    return replace(fp, gray=_kept(_GRAY_CACHE, fp.digest, load), packed=None)
 
 
 def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
