@@ -8,7 +8,7 @@ bench/reuse_pairs.py's templates for that dossier's own holder and unit, each pr
 scanned on its own (own paper, placement, skew, noise, JPEG): every two dossiers' pages of one
 template are same-template look-alikes with different filled-in values. Every REUSE_EVERY-th
 dossier files, in place of one of its pages, a reuse of an earlier dossier's scan of that
-template; the kinds cycle through bench/reuse_pairs.py's (JPEG, crop with uneven scale,
+template (of the scan that dossier filed: where it filed a reuse itself, of the scan it reused); the kinds cycle through bench/reuse_pairs.py's (JPEG, crop with uneven scale,
 scaling, turning, grain, and a retouch with this dossier's holder's name and number). Pages
 are drawn at --scale of the templates' size (the working width is 800 px either way) and kept
 in --cache, so a second run, or a smaller size after a larger one, draws nothing.
@@ -58,7 +58,12 @@ def plan(n: int, seed: int) -> list[dict]:
         item = {"dossier": f"X{d:04d}", "reuse": None}
         if d >= 5 and d % REUSE_EVERY == 0:
             t = (d // REUSE_EVERY) % len(TEMPLATES)
-            item["reuse"] = {"template": t, "source": rng.randrange(d), "kind": kinds[(d // REUSE_EVERY) % len(kinds)]}
+            source = rng.randrange(d)
+            # a source that itself filed a reuse of this template filed no scan of its own:
+            # what is copied is the scan it reused
+            while out[source]["reuse"] and out[source]["reuse"]["template"] == t:
+                source = out[source]["reuse"]["source"]
+            item["reuse"] = {"template": t, "source": source, "kind": kinds[(d // REUSE_EVERY) % len(kinds)]}
         out.append(item)
     return out
 
@@ -154,7 +159,7 @@ _WHERE = re.compile(r"申报材料(X\d{4})的(\S+?)第\d+页")
 def run(items: list[dict], folder: Path, workers: int) -> dict:
     """Index and judge the dossiers as the pipeline does; the figures of one size."""
     from extractors.records import DossierRecord
-    from validators.batch_index import BatchIndex, ImageEntry, PERSON_DOCUMENTS, _fingerprints, image_candidates
+    from validators.batch_index import BatchIndex, ImageEntry, PERSON_DOCUMENTS, _fingerprints, image_candidates, pair_verdicts
     from validators.flags.batch import reused_image_flags
 
     t0, c0 = time.perf_counter(), cpu_seconds()
@@ -169,6 +174,8 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
     t_fp = time.perf_counter() - t0
     index.image_partners, index.region_near = image_candidates(index.images)
     t_index = time.perf_counter() - t0
+    index.pair_verdicts = pair_verdicts(index.images, index.image_partners, workers)
+    t_pairs = time.perf_counter() - t0
     page_pairs = sum(len(v) for v in index.image_partners.values()) // 2
     block_pairs = sum(len(v) for v in index.region_near.values())
     flagged: dict[frozenset, list[str]] = {}
@@ -179,6 +186,8 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
                 pair = frozenset({(it["dossier"], f.evidence[0].file), (m.group(1), m.group(2))})
                 flagged.setdefault(pair, []).append(f.severity)
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    # picture-block pairs that passed the cheap tests and were aligned (ECC)
+    blocks_aligned = sum(1 for v in index.__dict__.get("_region_cache", {}).values() if v[1])
     planted, root = {}, {}
     for it in items:
         r = it["reuse"]
@@ -198,8 +207,8 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
             where = "not a candidate" if j not in index.image_partners.get(i, []) else "candidate, not verified"
             missed.append(f"{planted[p]}:{'/'.join(sorted(d for d, _ in p))} ({where})")
     false = [p for p in flagged if not same_scan(p)]
-    return {"n": len(items), "pages": len(args), "fingerprint_s": t_fp, "index_s": t_index, "seconds": seconds, "cpu": cpu,
-            "page_pairs": page_pairs, "block_pairs": block_pairs, "verified": len(flagged), "planted": len(planted),
+    return {"n": len(items), "pages": len(args), "fingerprint_s": t_fp, "index_s": t_index, "pairs_s": t_pairs, "seconds": seconds, "cpu": cpu,
+            "page_pairs": page_pairs, "block_pairs": block_pairs, "blocks_aligned": blocks_aligned, "verified": len(flagged), "planted": len(planted),
             "found": len(found), "high": sum("high" in flagged[p] for p in found), "missed": sorted(missed), "false": len(false),
             "copies_of_one_scan": sum(1 for p in flagged if p not in planted and same_scan(p)),
             "false_pairs": [sorted(p) for p in false][:5]}
@@ -235,9 +244,10 @@ def main(argv=None) -> int:
         r = run(items[:n], folder, args.workers)
         recall = r["found"] / r["planted"] if r["planted"] else 1.0
         print(f"n={n:5d} pages={r['pages']:5d} seconds={r['seconds']:.1f} cpu_seconds={r['cpu']:.1f} (fingerprints {r['fingerprint_s']:.1f}, "
-              f"search {r['index_s'] - r['fingerprint_s']:.2f}, verification {r['seconds'] - r['index_s']:.1f}) "
+              f"search {r['index_s'] - r['fingerprint_s']:.2f}, page pairs aligned {r['pairs_s'] - r['index_s']:.1f}, "
+              f"judging {r['seconds'] - r['pairs_s']:.1f}) "
               f"peak_rss={peak_rss_mb():.0f}MB page_pairs={r['page_pairs']} (all pairs {3 * n * (n - 1) // 2}) "
-              f"block_pairs={r['block_pairs']} verified={r['verified']} "
+              f"block_pairs={r['block_pairs']} (aligned {r['blocks_aligned']}) verified={r['verified']} "
               f"recall={r['found']}/{r['planted']} (high {r['high']}) false_flags={r['false']} "
               f"(two reuses of one scan flagged: {r['copies_of_one_scan']})", flush=True)
         if r["missed"]:

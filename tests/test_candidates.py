@@ -148,3 +148,131 @@ def test_the_candidates_find_what_all_pairs_found_and_look_alikes_do_not_flag(li
     assert set(by_all) == planted and set(by_search) == planted, (by_all, by_search)
     assert all(s == "high" for s in by_search.values())
     assert sum(len(v) for v in searched.image_partners.values()) // 2 < len(images) * (len(images) - 1) // 2
+
+
+def _brute_force_plain_pairs(pages, radius, min_shared):
+    """What the search must return for pages without texture: every pair of one type within
+    the phash radius whose numbers do not contradict one image (batch_index.may_be_same_image)."""
+    out = set()
+    for i in range(len(pages)):
+        for j in range(i + 1, len(pages)):
+            a, b = pages[i], pages[j]
+            if a.group != b.group or candidates.hamming(a.phash, b.phash) > radius:
+                continue
+            if len(a.numbers) >= 2 and len(b.numbers) >= 2:
+                if len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers)) < min_shared:
+                    continue
+            out.add((i, j))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pages_without_texture_are_paired_through_their_numbers_not_all_pairs(seed):
+    """Exported pages of one template (one layout hash) holding different people's numbers:
+    the search returns exactly the pairs that would be aligned, and far fewer than all pairs;
+    a page that prints too few numbers to tell is still paired by phash."""
+    rng = random.Random(seed)
+    layout = np.packbits(np.array([rng.random() < 0.5 for _ in range(64)]))
+    years = [str(y) for y in range(2019, 2026)]
+
+    def own_numbers():
+        # an ID or credit code, a certificate or registration number, an issue year
+        return frozenset({f"{rng.randrange(10 ** 17):017d}", f"S{rng.randrange(10 ** 12)}"[1:], rng.choice(years)}
+                         | ({f"{rng.randrange(10 ** 6):06d}"} if rng.random() < 0.5 else set()))
+
+    pages, copies = [], set()
+    for i in range(400):
+        ph = layout.copy()
+        ph[rng.randrange(8)] ^= 1 << rng.randrange(8)
+        group = "business_licence" if i % 5 else "qualification_certificate"
+        if i >= 10 and i % 37 == 0:  # an exported page filed again, its numbers read again
+            src = rng.randrange(i)
+            numbers = set(pages[src].numbers)
+            numbers.discard(next(iter(numbers)))  # one number misread
+            pages.append(candidates.PageCode(pages[src].group, ph, None, frozenset(numbers) | {"0000"}))
+            copies.add((src, i))
+        elif i % 53 == 7:  # nothing read
+            pages.append(candidates.PageCode(group, ph, None, frozenset({rng.choice(years)})))
+        else:
+            pages.append(candidates.PageCode(group, ph, None, own_numbers()))
+    found = set(candidates.page_pairs(pages, image_hash.PHASH_CANDIDATE, 0.5))
+    expected = _brute_force_plain_pairs(pages, image_hash.PHASH_CANDIDATE, 0.5)
+    assert found == expected
+    assert copies <= found
+    told = {p for p in found if all(len(pages[k].numbers) >= 2 for k in p)}
+    assert len(told) < 0.01 * 400 * 399 / 2, len(told)
+
+
+def test_sharing_numbers_matches_every_pair_compared():
+    rng = random.Random(7)
+    pool = [str(1000 + k) for k in range(40)]
+    sets = [frozenset(rng.sample(pool, rng.randint(0, 6))) for _ in range(150)]
+    for share in (0.5, 0.75, 1.0):
+        brute = {(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets))
+                 if len(sets[i]) >= 2 and len(sets[j]) >= 2
+                 and len(sets[i] & sets[j]) / min(len(sets[i]), len(sets[j])) >= share}
+        assert candidates.sharing_numbers(sets, share) == brute
+
+
+def test_light_fingerprints_measure_each_pair_once_and_find_the_same_reuses(licence_pages, monkeypatch):
+    """The batch's fingerprints hold neither working image nor ORB features (they are read
+    again for the pages aligned), the candidate pairs are measured once in the index, and
+    judging the dossiers measures nothing more: the same reuses flag as with full
+    fingerprints compared pair by pair."""
+    from validators import batch_index
+
+    paths, planted = licence_pages
+    fps = batch_index._fingerprints([(str(p), False, False) for p in paths], workers=2)
+    light = [fps[(str(p), False, False)] for p in paths]
+    assert all(fp.gray is None and fp.keypoints is None for fp in light)
+    images = [ImageEntry(p.stem, "licence.jpg", 1, "business_licence", None, fp) for p, fp in zip(paths, light)]
+    index = BatchIndex(images=images)
+    index.image_partners, index.region_near = image_candidates(images)
+    index.pair_verdicts = batch_index.pair_verdicts(images, index.image_partners, workers=2)
+    assert {frozenset(d for d, _, _ in key) for key in index.pair_verdicts} >= planted  # measured in the index
+    calls = []
+    monkeypatch.setattr(image_hash, "near_duplicate", lambda *a, **k: calls.append(a) or (False, {}))
+    flagged = _flagged(index)
+    assert calls == [] and set(flagged) == planted and all(s == "high" for s in flagged.values())
+    full = [image_hash.fingerprint.uncached(str(p)) for p in paths]
+    monkeypatch.undo()
+    for key, (same, info) in index.pair_verdicts.items():
+        i, j = (next(n for n, p in enumerate(paths) if p.stem == d) for (d, _, _) in key)
+        again = image_hash.near_duplicate(full[i], full[j], selected=True)
+        assert again[0] == same and again[1].get("verdict") == info.get("verdict")
+
+
+def test_a_page_file_rewritten_after_fingerprinting_is_not_compared(licence_pages, tmp_path):
+    """A fingerprint without its working image reads it again from the page file: a file
+    that no longer gives the same image is no evidence (no verdict), not another page's."""
+    import shutil
+
+    paths, _ = licence_pages
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    shutil.copy(paths[1], a)
+    shutil.copy(paths[4], b)  # a reuse of paths[1]
+    fa = image_hash.without_pixels(image_hash.fingerprint.uncached(str(a), features=False))
+    fb = image_hash.without_pixels(image_hash.fingerprint.uncached(str(b), features=False))
+    assert image_hash.near_duplicate(fa, fb, selected=True)[1].get("verdict") == "same_scan"
+    shutil.copy(paths[0], b)  # rewritten with another page
+    image_hash._GRAY_CACHE.clear()
+    image_hash._FEATURE_CACHE.clear()
+    same, info = image_hash.near_duplicate(fa, fb, selected=True)
+    assert not same and "verdict" not in info and info["min_tile_correlation"] == -1.0
+
+
+def test_a_large_page_keeps_its_working_image_packed(tmp_path):
+    """A 300 dpi page is costly to read again: its working image stays in the fingerprint,
+    compressed, and comes back unchanged."""
+    rng = np.random.default_rng(4)
+    page = np.full((2200, 1700), 245, np.uint8)
+    page[200:260, 150:1500] = 30
+    page = np.clip(page + rng.normal(0, 2, page.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / "large.png"
+    cv2.imwrite(str(path), page)
+    full = image_hash.fingerprint.uncached(str(path), features=False)
+    light = image_hash.without_pixels(full)
+    assert light.gray is None and light.packed is not None and len(light.packed) < full.gray.nbytes
+    path.unlink()  # no file needed
+    image_hash._GRAY_CACHE.clear()
+    assert np.array_equal(image_hash.with_pixels(light).gray, full.gray)

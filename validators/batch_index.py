@@ -116,6 +116,10 @@ class BatchIndex:
     # no search was made, every pair is compared.
     image_partners: dict[int, list[int]] | None = None
     region_near: dict[tuple[int, int], list[tuple[int, int]]] | None = None
+    # the pixel route's answer (image_hash.near_duplicate) for every candidate pair worth
+    # aligning (worth_aligning), by pair_key: measured once a batch, on the index's workers,
+    # rather than by whichever dossier's judging meets the pair first
+    pair_verdicts: dict[tuple, tuple[bool, dict]] = field(default_factory=dict)
 
 
 def norm_id(v: str | None) -> str | None:
@@ -173,7 +177,9 @@ def _fingerprints(args: list[tuple[str, bool, bool]], workers: int) -> dict:
     """Fingerprints of the pages, on `workers` threads (decoding, resizing and ORB release
     the GIL): the index is otherwise one thread while the other cores wait."""
     def one(a):
-        return image_hash.fingerprint(a[0], crop_resistant=a[1], regions=a[2])
+        # the working image is read again, and the ORB features made, for the few pages that
+        # are aligned
+        return image_hash.without_pixels(image_hash.fingerprint(a[0], crop_resistant=a[1], regions=a[2], features=False))
 
     unique = list(dict.fromkeys(args))
     if workers <= 1 or len(unique) <= 1:
@@ -219,6 +225,7 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
             idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,
                                          persons.get((page.file, page.page)), fp, numbers_on_page(page.text)))
     idx.image_partners, idx.region_near = image_candidates(idx.images)
+    idx.pair_verdicts = pair_verdicts(idx.images, idx.image_partners, workers)
     for row in registry:
         if row.uscc:
             idx.registry_by_uscc.setdefault(uscc.compact(row.uscc), []).append(row)
@@ -232,11 +239,66 @@ def image_candidates(images: list[ImageEntry]) -> tuple[dict[int, list[int]], di
     """(BatchIndex.image_partners, BatchIndex.region_near) of the entries: pages of one
     document type paired by the candidate search, and each picture block of a person's page
     with its nearest blocks on other people's pages."""
-    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade) for e in images]
+    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade, e.numbers) for e in images]
     partners: dict[int, list[int]] = {}
-    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE):
+    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, MIN_SHARED_NUMBERS):
         partners.setdefault(i, []).append(j)
         partners.setdefault(j, []).append(i)
     blocks = [(i, k) for i, e in enumerate(images) if e.person for k in range(len(e.fp.regions))]
     near = candidates.region_neighbours([candidates.region_code(images[i].fp.regions[k][1]) for i, k in blocks])
     return partners, {blocks[n]: [blocks[m] for m in near[n]] for n in range(len(blocks))}
+
+
+# Pages of one template share their layout hash (distance 0 between two blank-ish forms),
+# so the pixel alignment would run on every pair of contracts or certificates. The pixel
+# route only confirms unedited reuse, and an unedited image prints the same numbers: pairs
+# whose printed numbers mostly differ are not aligned.
+MIN_SHARED_NUMBERS = 0.5
+
+
+def may_be_same_image(a: ImageEntry, b: ImageEntry) -> bool:
+    if len(a.numbers) < 2 or len(b.numbers) < 2:
+        return True  # too little text read to tell
+    shared = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
+    return shared >= MIN_SHARED_NUMBERS
+
+
+def worth_aligning(a: ImageEntry, b: ImageEntry) -> bool:
+    """Whether REUSED_IMAGE's pixel route compares two page entries at all: one document
+    type, not the same person's document filed twice in one dossier, numbers not
+    contradicting one image."""
+    if a is b or a.doc_type != b.doc_type:
+        return False
+    if a.dossier_id == b.dossier_id and (a.person is None or b.person is None or a.person == b.person):
+        return False
+    return may_be_same_image(a, b)
+
+
+def pair_key(a: ImageEntry, b: ImageEntry) -> tuple:
+    """A page pair's name, the same whichever page is met first; its first page is the one
+    aligned onto (alignment is not symmetric: the same batch gives the same figures)."""
+    return tuple(sorted([(a.dossier_id, a.file, a.page), (b.dossier_id, b.file, b.page)]))
+
+
+def measure_pair(a: ImageEntry, b: ImageEntry) -> tuple[bool, dict]:
+    first, second = (a, b) if pair_key(a, b)[0] == (a.dossier_id, a.file, a.page) else (b, a)
+    return image_hash.near_duplicate(first.fp, second.fp, selected=True)
+
+
+def pair_verdicts(images: list[ImageEntry], partners: dict[int, list[int]], workers: int = 1) -> dict[tuple, tuple[bool, dict]]:
+    """near_duplicate of every candidate pair worth aligning, each once, on `workers`
+    threads (the alignment is OpenCV work that releases the GIL). Pairs are taken page by
+    page, so a page's reference side (image_hash._reference_side) is made once for its
+    partners."""
+    todo: dict[tuple, tuple[ImageEntry, ImageEntry]] = {}
+    for i in sorted(partners):
+        for j in partners[i]:
+            a, b = images[i], images[j]
+            if worth_aligning(a, b):
+                todo.setdefault(pair_key(a, b), (a, b))
+    if workers <= 1 or len(todo) <= 1:
+        return {k: measure_pair(a, b) for k, (a, b) in todo.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(todo, pool.map(lambda ab: measure_pair(*ab), todo.values())))

@@ -10,7 +10,7 @@ import numpy as np
 
 from extractors.masking import mask_account
 from extractors.records import DossierRecord, Provenance
-from validators.batch_index import BatchIndex, applicant_key, norm_account, norm_id
+from validators.batch_index import BatchIndex, applicant_key, norm_account, norm_id, pair_key, worth_aligning
 from validators.findings import Flag
 from validators.findings_util import make_flag, person_label
 from validators.forensics import image_hash
@@ -98,24 +98,21 @@ def _pixel_detail(a, where_b: str, info: dict, severity: str) -> str:
 
 
 def reused_image_flags(record: DossierRecord, index: BatchIndex) -> list[Flag]:
+    # pairs the index measured (BatchIndex.pair_verdicts); others (no search made, or
+    # entries added after it) are measured here, once
     cache = index.__dict__.setdefault("_pair_cache", {})
     flags = []
     for a, others in _page_partners(record, index):
         for b in others:
-            if b is a or b.doc_type != a.doc_type:
+            if not worth_aligning(a, b):
                 continue
-            same_dossier = b.dossier_id == a.dossier_id
-            if same_dossier and (a.person is None or b.person is None or a.person == b.person):
-                continue  # the same person's document filed twice is not reuse
-            if not _may_be_same_image(a, b):
-                continue
-            key = tuple(sorted([(a.dossier_id, a.file, a.page), (b.dossier_id, b.file, b.page)]))
-            if key not in cache:
-                # Measured in the key's order, not the order dossiers happen to be judged in
-                # (alignment is not symmetric): the same batch gives the same figures.
+            key = pair_key(a, b)
+            verdict = index.pair_verdicts.get(key) or cache.get(key)
+            if verdict is None:
                 first, second = (a, b) if key[0] == (a.dossier_id, a.file, a.page) else (b, a)
-                cache[key] = image_hash.near_duplicate(first.fp, second.fp, selected=index.image_partners is not None)
-            _, info = cache[key]
+                verdict = cache[key] = image_hash.near_duplicate(first.fp, second.fp, selected=index.image_partners is not None)
+            _, info = verdict
+            same_dossier = b.dossier_id == a.dossier_id
             judged = pixel_route_flag(info.get("verdict"), a.doc_type)
             if judged is None:
                 continue
@@ -151,6 +148,9 @@ def _block_partners(index: BatchIndex, i: int, k: int, others: list):
     return [(index.images[j], m, index.images[j].fp.regions[m]) for j, m in index.region_near.get((i, k), [])]
 
 
+REGION_SHAPE_MIN = 0.9
+
+
 def _region_candidates(x, y) -> bool:
     """Same picture means same grey levels (gain ≈ 1, small offset): blocks whose mean or
     contrast differ cannot match, and skipping them keeps the all-pairs loop cheap."""
@@ -158,10 +158,14 @@ def _region_candidates(x, y) -> bool:
     sx, sy = float(cx.std()), float(cy.std())
     if not (abs(float(cx.mean()) - float(cy.mean())) <= 10 and 0.85 <= sx / max(sy, 1e-3) <= 1.18):
         return False
-    # coarse shape before the costly alignment: one picture correlates highly even unaligned
-    ax, ay = (cv2.resize(c, (12, 20), interpolation=cv2.INTER_AREA).ravel() for c in (cx, cy))
+    # coarse shape before the costly alignment: one picture correlates highly even unaligned.
+    # At a quarter of the block's size a picture re-cropped, turned by a degree or two or
+    # re-compressed stays close to 1, while other people's portraits of one layout (a head
+    # and shoulders on a plain ground) mostly fall below REGION_SHAPE_MIN; at an eighth their
+    # outlines alone agree (bench.index_scale prints how many block pairs reach the ECC).
+    ax, ay = (cv2.resize(c, (24, 40), interpolation=cv2.INTER_AREA).ravel() for c in (cx, cy))
     ax, ay = ax - ax.mean(), ay - ay.mean()
-    return float(ax @ ay) / max(float(np.linalg.norm(ax) * np.linalg.norm(ay)), 1e-6) >= 0.8
+    return float(ax @ ay) / max(float(np.linalg.norm(ax) * np.linalg.norm(ay)), 1e-6) >= REGION_SHAPE_MIN
 
 
 def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) -> list[Flag]:
@@ -206,20 +210,6 @@ def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) ->
         flags.append(make_flag("REUSED_IMAGE", _subject(record, a.person, a.file, a.page), detail, ev, severity="medium",
                                proof=["single_forensic"]))
     return flags
-
-
-# Pages of one template share their layout hash (distance 0 between two blank-ish forms),
-# so the pixel alignment would run on every pair of contracts or certificates. The pixel
-# route only confirms unedited reuse, and an unedited image prints the same numbers: pairs
-# whose printed numbers mostly differ are skipped before the costly alignment.
-MIN_SHARED_NUMBERS = 0.5
-
-
-def _may_be_same_image(a, b) -> bool:
-    if len(a.numbers) < 2 or len(b.numbers) < 2:
-        return True  # too little text read to tell
-    shared = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
-    return shared >= MIN_SHARED_NUMBERS
 
 
 def _digits(s: str) -> str:

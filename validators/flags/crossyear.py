@@ -21,7 +21,7 @@ Hasher = Callable[[str, str | None], str | None]
 
 OUTCOME_TEXT = {"recognised": "已拟认定/认定为技师工作站", "not_recognised": "未予认定", None: "尚无综合评议结论"}
 PERSON_DOCUMENTS = ("id_card", "qualification_certificate")
-# Printed numbers an unedited image repeats wherever it is filed (batch.MIN_SHARED_NUMBERS):
+# Printed numbers an unedited image repeats wherever it is filed (batch_index.MIN_SHARED_NUMBERS):
 # pages of one template that print other numbers are other people's documents, not reuse.
 MIN_SHARED_NUMBERS = 0.5
 

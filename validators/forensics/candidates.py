@@ -20,9 +20,11 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   phash within `textured_phash_radius` (which covers crops beyond image_hash.PHASH_CANDIDATE).
 - a page without scan texture (exported from a document: its texture level, see
   image_hash.texture_level, is below `texture_min`) has no shade, and is paired by phash
-  alone within image_hash.PHASH_CANDIDATE — with every page of its type, as before (such a
-  pair can only be one image if nothing differs, and a copy scaled down may have lost its
-  texture).
+  within image_hash.PHASH_CANDIDATE (such a pair can only be one image if nothing differs,
+  and a copy scaled down may have lost its texture) with the pages of its type that print
+  the same numbers (sharing_numbers: an inverted index on the page's printed numbers, so
+  the pairs tried grow with the copies, not with the square of the batch). Only a page that
+  prints fewer than two numbers (nothing read) is paired with every page of its type.
 - a picture block (a portrait; image_hash.pictorial_regions) is coded by the phash of its
   normalised crop; its `region_neighbours` nearest blocks within `region_radius` are the
   blocks it is compared with (image_hash.same_region). A block of template artwork has many
@@ -103,6 +105,7 @@ class PageCode:
     group: str  # pages of different groups (document types) are never paired
     phash: np.ndarray  # 8 bytes
     shade: np.ndarray | None  # shade_cells; None: no scan texture
+    numbers: frozenset = frozenset()  # numbers printed on the page (batch_index.numbers_on_page)
 
 
 def _within(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,9 +118,44 @@ def _within(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.nda
     return rows, found.astype(np.int64), dist.astype(np.int64)
 
 
-def page_pairs(pages: list[PageCode], phash_radius: int) -> list[tuple[int, int]]:
-    """Candidate pairs (i < j) of `pages`: scanned pages by shade and phash, pages without
-    texture by phash within `phash_radius` (image_hash.PHASH_CANDIDATE)."""
+def sharing_numbers(numbers: list[frozenset], min_shared: float) -> set[tuple[int, int]]:
+    """Pairs (i < j) of sets of 2+ numbers that share at least `min_shared` of the smaller
+    set, found without trying every pair (prefix filtering, as in set-similarity joins):
+    numbers are ordered rarest first, and a set shares enough with a larger one only if one
+    of its first len - need + 1 numbers is among the other's. Common numbers (a year
+    printed on every page) thus come up only for pages that print little else."""
+    frequency: dict[str, int] = {}
+    for s in numbers:
+        for x in s:
+            frequency[x] = frequency.get(x, 0) + 1
+    postings: dict[str, list[int]] = {}
+    for i, s in enumerate(numbers):
+        for x in s:
+            postings.setdefault(x, []).append(i)
+    out: set[tuple[int, int]] = set()
+    for i, s in enumerate(numbers):
+        if len(s) < 2:
+            continue
+        need = int(np.ceil(min_shared * len(s) - 1e-9))
+        prefix = sorted(s, key=lambda x: (frequency[x], x))[:len(s) - need + 1]
+        seen: set[int] = set()
+        for x in prefix:
+            for j in postings[x]:
+                if j == i or j in seen or len(numbers[j]) < len(s) or (len(numbers[j]) == len(s) and j < i):
+                    continue  # the smaller set (or, of two equal, the first) asks
+                seen.add(j)
+                if len(s & numbers[j]) >= need:
+                    out.add((min(i, j), max(i, j)))
+    return out
+
+
+def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5) -> list[tuple[int, int]]:
+    """Candidate pairs (i < j) of `pages`: scanned pages by shade and phash; a page without
+    texture (exported: nothing of a scan to keep) by phash within `phash_radius`
+    (image_hash.PHASH_CANDIDATE) and, where both pages print 2+ numbers, only with pages
+    that share `min_shared` of them (an unedited image prints the same numbers: pairs that
+    do not are never aligned, batch_index.worth_aligning), looked up by sharing_numbers
+    rather than among every page of its type."""
     out: set[tuple[int, int]] = set()
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(pages):
@@ -134,14 +172,28 @@ def page_pairs(pages: list[PageCode], phash_radius: int) -> list[tuple[int, int]
                 a, b = textured[r], textured[f]
                 if a < b and hamming(ph[a], ph[b]) <= THRESHOLDS["textured_phash_radius"]:
                     out.add((members[a], members[b]))
+        numbers = [pages[i].numbers for i in members]
+        few = [k for k in range(len(members)) if len(numbers[k]) < 2]
         plain = [k for k, i in enumerate(members) if pages[i].shade is None]
-        if plain:
-            rows, found, _ = _within(ph, ph[plain], phash_radius)
-            for r, f in zip(rows, found):
-                a, b = plain[r], int(f)
-                if a != b:
-                    out.add((members[min(a, b)], members[max(a, b)]))
+        # a page that prints too few numbers to tell: by phash with every page of its type
+        few_plain = [k for k in plain if len(numbers[k]) < 2]
+        if few_plain:
+            rows, found, _ = _within(ph, ph[few_plain], phash_radius)
+            out.update(_ordered(members, few_plain[r], int(f)) for r, f in zip(rows, found) if few_plain[r] != f)
+        rich_plain = [k for k in plain if len(numbers[k]) >= 2]
+        if rich_plain and few:
+            rows, found, _ = _within(ph[few], ph[rich_plain], phash_radius)
+            out.update(_ordered(members, rich_plain[r], few[f]) for r, f in zip(rows, found) if rich_plain[r] != few[f])
+        if rich_plain:
+            plain_set = set(rich_plain)
+            for a, b in sharing_numbers(numbers, min_shared):
+                if (a in plain_set or b in plain_set) and hamming(ph[a], ph[b]) <= phash_radius:
+                    out.add(_ordered(members, a, b))
     return sorted(out)
+
+
+def _ordered(members: list[int], a: int, b: int) -> tuple[int, int]:
+    return members[min(a, b)], members[max(a, b)]
 
 
 def region_neighbours(codes: list[np.ndarray]) -> list[list[int]]:

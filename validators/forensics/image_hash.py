@@ -85,20 +85,27 @@ class PageFingerprint:
     # the page image it was made from, for a look at full resolution (not part of the memo:
     # the same bytes elsewhere are the same fingerprint)
     path: str = field(default="", compare=False)
+    # the working image losslessly compressed, kept by without_pixels where reading the page
+    # file again would cost far more than decoding this (a 300 dpi page)
+    packed: Any = field(repr=False, default=None, compare=False)
 
     def memo_key(self) -> str:
         return f"{self.digest}:{self.crop_resistant is not None}:{len(self.regions)}"
 
 
-def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
+def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False,
+                features: bool = True) -> PageFingerprint | None:
     """Hashes and ORB features of a page image; None if it cannot be read.
 
-    `crop_resistant` adds imagehash's segment-wise hash (see _fingerprint)."""
-    return _located(_fingerprint(image_path, crop_resistant, regions), image_path)
+    `crop_resistant` adds imagehash's segment-wise hash (see _fingerprint). Without
+    `features`, the ORB features are left out and made when the page is first aligned
+    (features()): a batch aligns only its candidate pairs' pages."""
+    return _located(_fingerprint(image_path, crop_resistant, regions, features), image_path)
 
 
-def _fingerprint_uncached(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
-    return _located(_fingerprint.uncached(image_path, crop_resistant, regions), image_path)
+def _fingerprint_uncached(image_path: str, crop_resistant: bool = False, regions: bool = False,
+                          features: bool = True) -> PageFingerprint | None:
+    return _located(_fingerprint.uncached(image_path, crop_resistant, regions, features), image_path)
 
 
 fingerprint.uncached = _fingerprint_uncached  # type: ignore[attr-defined]
@@ -109,25 +116,18 @@ def _located(fp: PageFingerprint | None, image_path: str) -> PageFingerprint | N
 
 
 @page_memo
-def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False) -> PageFingerprint | None:
+def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = False,
+                 features: bool = True) -> PageFingerprint | None:
     """`crop_resistant` adds imagehash's segment-wise hash (about 0.3-0.7 s a page here), which
     still pairs a copy cropped 10-15 % (phash distance 18-26, beyond PHASH_CANDIDATE)."""
     try:
         rgb = load_rgb_array(image_path)
     except (OSError, ValueError):
         return None
-    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    # One working width for every page, so that tile size and blur mean the same fraction
-    # of the page whatever the scan resolution (small images are upscaled).
-    scale = WORK_WIDTH / g.shape[1]
-    g = cv2.resize(g, (WORK_WIDTH, max(1, int(round(g.shape[0] * scale)))),
-                   interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    g = _working_gray(rgb)
     small = Image.fromarray(g)  # hashing the 800 px copy: same bits, a tenth of the time
     ph, dh = imagehash.phash(small), imagehash.dhash(small)
-    kp, des = cv2.ORB_create(500).detectAndCompute(g, None)
-    # Only the points' positions are used; plain arrays keep the fingerprint picklable
-    # (page memo, other processes), which cv2.KeyPoint objects are not.
-    pts = np.float32([k.pt for k in kp]).reshape(-1, 2)
+    pts, des = _orb(g) if features else (None, None)
     crh = None
     if crop_resistant:
         thumb = small.resize((300, max(1, int(small.height * 300 / small.width))))
@@ -141,20 +141,92 @@ def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = 
     return PageFingerprint(ph, dh, g, pts, des, crh, regs, digest, shade, round(level, 3))
 
 
+def _working_gray(rgb: np.ndarray) -> np.ndarray:
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    # One working width for every page, so that tile size and blur mean the same fraction
+    # of the page whatever the scan resolution (small images are upscaled).
+    scale = WORK_WIDTH / g.shape[1]
+    return cv2.resize(g, (WORK_WIDTH, max(1, int(round(g.shape[0] * scale)))),
+                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+def without_pixels(fp: PageFingerprint | None) -> PageFingerprint | None:
+    """The fingerprint without its working image, where the page file it came from can give
+    it back (with_pixels): a batch holds every page's fingerprint, and the working images
+    are nearly all of their memory, while only the few candidate pairs are aligned. A page
+    file over twice the working width (decoding it costs some 30 times more) leaves the
+    image compressed in the fingerprint instead (a rendered page packs to a fraction)."""
+    if fp is None or fp.gray is None or not fp.path or not fp.digest:
+        return fp
+    try:
+        with Image.open(fp.path) as im:
+            large = im.width > 2 * WORK_WIDTH
+    except (OSError, ValueError):
+        return fp
+    packed = cv2.imencode(".png", fp.gray, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() if large else None
+    return replace(fp, gray=None, packed=packed)
+
+
+class PixelsGone(Exception):
+    """A fingerprint's page file no longer gives its working image (moved, or rewritten)."""
+
+
+_GRAY_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+def with_pixels(fp: PageFingerprint) -> PageFingerprint:
+    """The fingerprint with its working image, read again from its page file if it was
+    dropped (without_pixels); the image must hash to the fingerprint's digest."""
+    if fp.gray is not None:
+        return fp
+
+    def load() -> np.ndarray:
+        if fp.packed is not None:
+            return cv2.imdecode(np.frombuffer(fp.packed, np.uint8), cv2.IMREAD_UNCHANGED)
+        try:
+            g = _working_gray(load_rgb_array(fp.path))
+        except (OSError, ValueError) as exc:
+            raise PixelsGone(fp.path) from exc
+        if hashlib.sha256(g.tobytes()).hexdigest()[:32] != fp.digest:
+            raise PixelsGone(fp.path)
+        return g
+
+    return replace(fp, gray=_kept(_GRAY_CACHE, fp.digest, load), packed=None)
+
+
 def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
     """Lowest correlation over content tiles after aligning b onto a; None if no alignment."""
     return _tile_agreement(a, b, coarse_reject=None)[0]
 
 
+def _orb(g: np.ndarray) -> tuple[np.ndarray, Any]:
+    kp, des = cv2.ORB_create(500).detectAndCompute(g, None)
+    # Only the points' positions are used; plain arrays keep the fingerprint picklable
+    # (page memo, other processes), which cv2.KeyPoint objects are not.
+    return np.float32([k.pt for k in kp]).reshape(-1, 2), des
+
+
+_FEATURE_CACHE: OrderedDict[str, tuple] = OrderedDict()
+
+
+def features(fp: PageFingerprint) -> tuple[np.ndarray, Any]:
+    """(ORB point positions, descriptors) of a fingerprint, made from its working image if
+    the fingerprint was made without them."""
+    if fp.keypoints is not None:
+        return fp.keypoints, fp.descriptors
+    return _kept(_FEATURE_CACHE, fp.digest, lambda: _orb(with_pixels(fp).gray), size=64)
+
+
 def _align(a: PageFingerprint, b: PageFingerprint) -> np.ndarray | None:
     """The affine map of b's working image onto a's, from ORB matches; None if too few agree."""
-    if a.descriptors is None or b.descriptors is None or len(a.keypoints) < 20 or len(b.keypoints) < 20:
+    (ka, da), (kb, db) = features(a), features(b)
+    if da is None or db is None or len(ka) < 20 or len(kb) < 20:
         return None
-    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a.descriptors, b.descriptors)
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
     if len(matches) < 20:
         return None
-    src = np.float32([b.keypoints[m.trainIdx] for m in matches])
-    dst = np.float32([a.keypoints[m.queryIdx] for m in matches])
+    src = np.float32([kb[m.trainIdx] for m in matches])
+    dst = np.float32([ka[m.queryIdx] for m in matches])
     # Full affine, not similarity: scanners and re-saves scale x and y differently.
     M, inliers = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3)
     if M is None or inliers is None or int(inliers.sum()) < 15:
@@ -169,6 +241,7 @@ def _tile_agreement(a: PageFingerprint, b: PageFingerprint, coarse_reject: float
     M = _align(a, b)
     if M is None:
         return None, False
+    a, b = with_pixels(a), with_pixels(b)
     if coarse_reject is not None:
         coarse = _worst_tile(a, b, M, COARSE_FACTOR)
         if coarse is not None and coarse < coarse_reject:
@@ -244,9 +317,10 @@ _REFERENCE_CACHE: OrderedDict[str, tuple] = OrderedDict()
 _REFERENCE_LOCK = threading.Lock()
 
 
-def _kept(cache: OrderedDict, key: str, make):
-    """The value for `key` from a small most-recently-used cache (8 entries, ~4 MB each at
-    full width), made by `make()` on a miss; no key, no caching."""
+def _kept(cache: OrderedDict, key: str, make, size: int = 8):
+    """The value for `key` from a small most-recently-used cache (`size` entries; 8 of the
+    reference sides are ~4 MB each at full width), made by `make()` on a miss; no key, no
+    caching."""
     with _REFERENCE_LOCK:
         hit = cache.get(key) if key else None
         if hit is not None:
@@ -256,7 +330,7 @@ def _kept(cache: OrderedDict, key: str, make):
     if key:
         with _REFERENCE_LOCK:
             cache[key] = value
-            while len(cache) > 8:
+            while len(cache) > size:
                 cache.popitem(last=False)
     return value
 
@@ -370,12 +444,20 @@ def _blank_blocks(gray: np.ndarray) -> tuple:
     sf = _surface(gray)
     n, mg = NOISE_BLOCK, _NOISE_MARGIN
     h, w = gray.shape
+    ny, nx = len(range(mg, h - n - mg + 1, n)), len(range(mg, w - n - mg + 1, n))
     found = []
-    for y in range(mg, h - n - mg + 1, n):
-        for x in range(mg, w - n - mg + 1, n):
-            quiet = ~sf.marks[y:y + n, x:x + n]
-            if quiet.mean() >= 0.7:
-                found.append((y, x, _block_std(sf.residual[y:y + n, x:x + n], quiet)))
+    if ny > 0 and nx > 0:
+        # every block at once: its quiet (unprinted) share and the residual's spread there
+        cut = (slice(mg, mg + ny * n), slice(mg, mg + nx * n))
+        # (an area reduction by a whole factor is each block's mean)
+        quiet = (~sf.marks[cut]).astype(np.float32)
+        r = sf.residual[cut] * quiet
+        block_mean = lambda x: cv2.resize(x, (nx, ny), interpolation=cv2.INTER_AREA).astype(np.float64)  # noqa: E731
+        share = block_mean(quiet)
+        mean = block_mean(r) / np.maximum(share, 1e-9)
+        std = np.sqrt(np.clip(block_mean(r * r) / np.maximum(share, 1e-9) - mean * mean, 0, None))
+        for i, j in zip(*np.nonzero(share >= 0.7 - 1e-6)):
+            found.append((mg + int(i) * n, mg + int(j) * n, float(std[i, j])))
     level = float(np.percentile([f[2] for f in found], 30)) if found else 0.0
     return sf, found, level
 
@@ -579,7 +661,10 @@ def near_duplicate(a: PageFingerprint, b: PageFingerprint, selected: bool = Fals
     wider = selected and dist <= _textured_radius()
     if dist > PHASH_CANDIDATE and not crop_match and not wider:
         return False, info
-    info.update(_aligned_agreement(a, b))
+    try:
+        info.update(_aligned_agreement(a, b))
+    except PixelsGone:
+        info["min_tile_correlation"] = -1.0
     return info.get("verdict") == "same_scan", info
 
 
@@ -591,6 +676,7 @@ def _aligned_agreement(a: PageFingerprint, b: PageFingerprint) -> dict[str, Any]
     M = _align(a, b)
     if M is None:
         return {"min_tile_correlation": -1.0}
+    a, b = with_pixels(a), with_pixels(b)
     coarse = _tile_map(a, b, M, COARSE_FACTOR)
     if coarse is None:
         return {"min_tile_correlation": -1.0}
@@ -664,9 +750,11 @@ def pictorial_regions(rgb: np.ndarray, gray: np.ndarray) -> list:
     """(box, normalised crop) of each solid pictorial block of a page (full-size arrays)."""
     scale = WORK_WIDTH / gray.shape[1]
     size = (WORK_WIDTH, max(1, int(round(gray.shape[0] * scale))))
-    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA).astype(np.int16)
-    sg = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    red = (small[..., 0] - np.maximum(small[..., 1], small[..., 2])) > 40
+    # red over the other channels, reduced once (not the three channels, then compared)
+    r, g, b = cv2.split(rgb)
+    redness = cv2.resize(cv2.subtract(r, cv2.max(g, b)), size, interpolation=cv2.INTER_AREA)
+    sg = gray if gray.shape[::-1] == size else cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    red = redness > 40
     mask = ((sg < 215) & ~red).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
