@@ -116,7 +116,7 @@ class _Run:
     logger: Any
     times: StageTimes
     progress: BatchProgress
-    local: ThreadPoolTaskRunner  # per-dossier stages; page OCR uses the flow's task runner
+    local: ThreadPoolTaskRunner  # reading and judging; page OCR and extraction use the flow's task runner
     cache: RecordCache
 
 
@@ -135,8 +135,8 @@ def screen_batch(settings: RunSettings) -> dict:
     screened_at = _prepare(settings)
     sources = list_dossiers(Path(settings.batch_dir))
     run = _Run(settings, get_run_logger(), StageTimes(), BatchProgress(enabled=settings.progress),
-               # Other processes would need the index (OpenCV keypoints) pickled: the
-               # per-dossier stages stay on a local thread pool.
+               # Judging needs the batch index, which other processes would need pickled:
+               # reading and judging stay on a local thread pool.
                ThreadPoolTaskRunner(max_workers=settings.worker_count()), RecordCache(settings.cache_dir))
     run.logger.info("批次共 %d 份卷宗", len(sources))
     with run.progress, run.local:
@@ -250,8 +250,9 @@ def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict
     t0 = time.perf_counter()
     run.progress.stage("分类与字段抽取", len(files_of))
     by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
-    futures = {run.local.submit(extract_task, {"dossier_id": did, "files": quote(fs), "crosscheck_engine": run.settings.crosscheck_engine,
-                                               "cache": run.cache, "key": keys[did]}): did
+    # On the flow's task runner, as page OCR: on a Dask cluster each dossier is extracted on a
+    # worker (its pages go out, the record goes to the cache there, a page count comes back).
+    futures = {extract_task.submit(did, quote(fs), run.settings.crosscheck_engine, run.cache, keys[did]): did
                for did, fs in by_pages}
     failed = {}
     for fut in as_completed(list(futures)):
