@@ -252,7 +252,8 @@ def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict
     by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
     # On the flow's task runner, as page OCR: on a Dask cluster each dossier is extracted on a
     # worker (its pages go out, the record goes to the cache there, a page count comes back).
-    futures = {extract_task.submit(did, quote(fs), run.settings.crosscheck_engine, run.cache, keys[did]): did
+    # (Not quote()d: a quoted argument reaches a Dask worker still wrapped.)
+    futures = {extract_task.submit(did, fs, run.settings.crosscheck_engine, run.cache, keys[did]): did
                for did, fs in by_pages}
     failed = {}
     for fut in as_completed(list(futures)):

@@ -22,7 +22,7 @@ COUNT = 5
 def _comparable(out: Path) -> dict:
     """Every dossier's result.json but its time stamp, and summary.json's rows."""
     results = {}
-    for path in sorted(out.glob("*/result.json")):
+    for path in sorted(_written(out)):
         result = json.loads(path.read_text(encoding="utf-8"))
         result.pop("screened_at")
         results[path.parent.name] = result
@@ -30,11 +30,16 @@ def _comparable(out: Path) -> dict:
     return results
 
 
-def _run(batch: Path, out: Path, chunk: int, home: Path, wait: bool = True):
+def _written(out: Path) -> dict[Path, int]:
+    """Each dossier's written result.json (not one still being written) and its mtime."""
+    return {p: p.stat().st_mtime_ns for p in out.glob("*/result.json") if "." not in p.parent.name}
+
+
+def _run(batch: Path, out: Path, chunk: int, home: Path, wait: bool = True, extra: tuple = ()):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"HOME": str(home), "DOSSIER_SCREEN_CHUNK": str(chunk)}
     cmd = [sys.executable, "-m", "flows.cli", "screen", str(batch), "--out", str(out), "--as-of", "2026-05-20",
-           "--quiet", "--no-crosscheck"]
+           "--quiet", "--no-crosscheck", *extra]
     if not wait:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
@@ -58,10 +63,20 @@ def in_one_go(batch, tmp_path_factory):
     return _comparable(out)
 
 
-def test_chunked_run_gives_the_results_of_one_go(batch, in_one_go, tmp_path):
-    _run(batch, tmp_path / "out", chunk=2, home=tmp_path)
+def test_chunked_run_on_dask_workers_gives_the_results_of_one_go(batch, in_one_go, tmp_path):
+    """Chunks of 2 on a Dask LocalCluster with 2 worker processes: each dossier is extracted
+    on a worker (only a page count comes back), and the results are those of one go on the
+    thread pool. (The resume test below covers chunks on the thread pool.)"""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+        _run(batch, tmp_path / "out", chunk=2, home=tmp_path, extra=("--dask-address", cluster.scheduler_address))
+        workers = set(cluster.scheduler_info["workers"])
     assert _comparable(tmp_path / "out") == in_one_go
     assert len(in_one_go) == COUNT + 1 and len(in_one_go["summary"]) == COUNT
+    extracted = [t for t in stream.data if "extract" in str(t["key"])]
+    assert len(extracted) >= COUNT and {t["worker"] for t in extracted} <= workers
+    assert max(t.get("nbytes", 0) for t in extracted) < 1000
 
 
 def test_killed_run_resumes_to_the_results_of_an_uninterrupted_one(batch, in_one_go, tmp_path):
@@ -71,14 +86,14 @@ def test_killed_run_resumes_to_the_results_of_an_uninterrupted_one(batch, in_one
     deadline = time.monotonic() + 300
     # Killed once the first dossier is judged and written, before the batch is done.
     while time.monotonic() < deadline and proc.poll() is None:
-        if any(out.glob("*/result.json")):
+        if _written(out):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     extracted = {p.name: p.stat().st_mtime_ns for p in records.glob("*.pkl")}
-    written = {p: p.stat().st_mtime_ns for p in out.glob("*/result.json")}
+    written = _written(out)
     assert extracted and written and len(written) < COUNT and not (out / "summary.json").exists()
 
     _run(batch, out, chunk=2, home=tmp_path)
