@@ -17,6 +17,7 @@ twice a second. Printed per run: wall seconds, peak memory, seconds per stage.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -59,12 +60,16 @@ class PeakMemory:
 
 
 def measured(label: str, batch: Path, out: Path, args, dask_address: str = "") -> dict:
+    load_before = os.getloadavg()
     with PeakMemory() as mem:
         run = screen(batch, out, args, dask_address)
     run["tree_peak_mb"] = mem.peak / 2**20
     print_run(label, run)
     n = max(1, run["dossiers"])
     print(f"peak memory of all processes: {run['tree_peak_mb']:.0f} MB; {run['wall'] / n:.2f} s per dossier wall")
+    # the machine may be shared: what else ran is part of every figure above
+    print("load average (1, 5, 15 min) before: {:.1f} {:.1f} {:.1f}; after: {:.1f} {:.1f} {:.1f}".format(
+        *load_before, *os.getloadavg()))
     return run
 
 

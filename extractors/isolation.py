@@ -73,6 +73,10 @@ class StageFailure(Exception):
         self.stage = stage
         self.cause = cause
 
+    def __reduce__(self):
+        # raised on a Dask worker, it is pickled back to the flow with its stage
+        return StageFailure, (self.stage, self.cause)
+
 
 def stage_of(exc: BaseException, default: str) -> tuple[str, BaseException]:
     if isinstance(exc, StageFailure):

@@ -88,7 +88,8 @@ def record(settings, index, results: dict) -> None:
     from reports.changes import snapshot
 
     cards = {(c.dossier_id, c.file, c.page): c for c in index.id_cards}
-    for did, result in sorted(results.items()):
+    for did in sorted(results):
+        result = results[did]  # read one at a time (flows/result_view.WrittenResults)
         if result.get("error") and not result.get("files"):
             continue  # nothing was read: no round to compare a resubmission with
         images = [{"file": e.file, "page": e.page, "doc_type": e.doc_type, "person": e.person,

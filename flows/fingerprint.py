@@ -50,3 +50,44 @@ class RecordCache:
         with open(tmp, "wb") as fh:
             pickle.dump(record, fh)
         tmp.replace(self._path(key))
+
+    def pages_of(self, key: str) -> int | None:
+        """The cached record's page count, or None when there is no usable record (the
+        record is read and dropped: a resumed run checks each one without holding them)."""
+        record = self.get(key)
+        return None if record is None else len(record.pages)
+
+
+class StoredRecords:
+    """A batch's records in batch order, each loaded from the cache when it is reached and
+    dropped after: what the batch index and the report stage iterate, so that the memory a
+    run holds does not grow with the batch. Records a stage failed on (small: no pages)
+    are held as they are. Iterating twice loads twice."""
+
+    def __init__(self, cache: RecordCache, keys: list[tuple[str, str]], failed: dict[str, DossierRecord]):
+        self.cache, self.keys, self.failed = cache, keys, failed
+
+    @property
+    def ids(self) -> list[str]:
+        return [did for did, _ in self.keys]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def key_of(self, dossier_id: str) -> str:
+        return dict(self.keys)[dossier_id]
+
+    def load(self, dossier_id: str, key: str) -> DossierRecord:
+        if dossier_id in self.failed:
+            return self.failed[dossier_id]
+        record = self.cache.get(key)
+        if record is None:
+            from extractors.isolation import dossier_reason
+
+            # Its pickle or page images were removed while the run went on.
+            return DossierRecord(dossier_id=dossier_id, error=dossier_reason("extract", FileNotFoundError("抽取结果缓存缺失")))
+        return record
+
+    def __iter__(self):
+        for did, key in self.keys:
+            yield self.load(did, key)

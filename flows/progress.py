@@ -1,4 +1,8 @@
-"""Terminal progress a person can follow: one bar per stage, pages per second, time left."""
+"""Terminal progress a person can follow: one bar per stage, pages per second, time left.
+
+A batch is screened in chunks, so the stages take turns: each stage keeps one bar for the
+whole batch. A stage planned with the batch's total keeps it; a stage whose total is only
+known chunk by chunk (pages to OCR) grows as each chunk is read."""
 from __future__ import annotations
 
 import sys
@@ -12,6 +16,8 @@ class BatchProgress:
         self.enabled = enabled
         self._progress = None
         self._task = None
+        self._tasks: dict[str, int] = {}
+        self._fixed: set[str] = set()
 
     def __enter__(self):
         if self.enabled:
@@ -20,7 +26,7 @@ class BatchProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[unit]}"),
-                TextColumn("{task.speed:.2f}/秒" if False else "{task.fields[rate]}"),
+                TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
                 TextColumn("剩余"),
                 TimeRemainingColumn(),
@@ -35,17 +41,34 @@ class BatchProgress:
             self._progress.__exit__(*exc)
         return False
 
+    def plan(self, name: str, total: int, unit: str = "份", grows: bool = False) -> None:
+        """A bar for the whole batch, shown before its stage starts; with `grows`, each
+        `stage` call adds its own total (known chunk by chunk)."""
+        if self._progress is None or name in self._tasks:
+            return
+        self._tasks[name] = self._progress.add_task(name, total=max(total, 0), unit=unit, rate="", start=False)
+        if not grows:
+            self._fixed.add(name)
+
     def stage(self, name: str, total: int, unit: str = "份") -> None:
+        """Work on stage `name` (re)starts: `advance` counts on its bar from now on."""
         if self._progress is None:
             return
-        if self._task is not None:
-            self._progress.update(self._task, completed=self._progress.tasks[-1].total)
-        self._task = self._progress.add_task(name, total=max(total, 0), unit=unit, rate="")
+        if name not in self._tasks:
+            self._tasks[name] = self._progress.add_task(name, total=max(total, 0), unit=unit, rate="")
+        elif name not in self._fixed:
+            task = self._bar(self._tasks[name])
+            self._progress.update(self._tasks[name], total=(task.total or 0) + max(total, 0))
+        self._task = self._tasks[name]
+        self._progress.start_task(self._task)
 
     def advance(self) -> None:
         if self._progress is None or self._task is None:
             return
         self._progress.advance(self._task)
-        t = self._progress.tasks[-1]
+        t = self._bar(self._task)
         if t.speed:
             self._progress.update(self._task, rate=f"{t.speed:.2f}/秒")
+
+    def _bar(self, task_id):
+        return next(t for t in self._progress.tasks if t.id == task_id)

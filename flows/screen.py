@@ -3,6 +3,11 @@
 `screen_batch` reads as its stages: cached records, reading, OCR, extraction, the batch
 index, judging and outputs, the summary. Each stage is a short function below that submits
 the plain steps (flows/pipeline.py names them) and returns what it produced.
+
+Memory held does not grow with the batch beyond a small summary of each dossier: dossiers go
+through reading, OCR and extraction a chunk at a time, each extracted record is spilled to
+the record cache (flows/fingerprint.py) and read back one at a time by the batch index and
+by judging; a judged dossier leaves only what the summary needs (flows/result_view.py).
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from extractors.isolation import stage_of
 from extractors.masking import mask_text
 from extractors.records import DossierRecord, FileReading
 from flows import pipeline
-from flows.fingerprint import RecordCache, dossier_fingerprint
+from flows.fingerprint import RecordCache, StoredRecords, dossier_fingerprint
 from flows.progress import BatchProgress
 from flows.settings import RunSettings
 
@@ -55,7 +60,10 @@ def ocr_page_task(job, engine: str, timeout: float, cache_dir: str):
 
 
 @task(name="extract-dossier", cache_policy=NO_CACHE)
-def extract_task(dossier_id: str, files: list[FileReading], crosscheck_engine: str | None) -> DossierRecord:
+def extract_task(dossier_id: str, files: list[FileReading], crosscheck_engine: str | None, cache: RecordCache,
+                 key: str) -> int:
+    """The dossier's record, put in the cache under `key`; returns its page count (the record
+    itself is read back when it is needed)."""
     from extractors.isolation import StageFailure
 
     try:
@@ -66,14 +74,20 @@ def extract_task(dossier_id: str, files: list[FileReading], crosscheck_engine: s
         pipeline.crosscheck(record, crosscheck_engine)
     except Exception as exc:
         raise StageFailure("crosscheck", exc) from exc
-    return record
+    cache.put(key, record)
+    return len(record.pages)
 
 
 @task(name="judge-and-report", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
-def report_task(record: DossierRecord, index, ruleset, settings: RunSettings, screened_at: str, registry_given: bool) -> dict:
+def report_task(dossier_id: str, key: str, records: StoredRecords, index, ruleset, settings: RunSettings, screened_at: str,
+                registry_given: bool) -> dict:
+    """Judge one dossier (its record read from the cache here, dropped on return) and write
+    its outputs; returns what the batch summary needs of its result."""
     from flows.outputs import judge_and_write
+    from flows.result_view import summary_view
 
-    return judge_and_write(record, index, ruleset, settings, screened_at, registry_given)
+    record = records.load(dossier_id, key)
+    return summary_view(judge_and_write(record, index, ruleset, settings, screened_at, registry_given))
 
 
 def _bytes_of(src: Path) -> int:
@@ -102,35 +116,55 @@ class _Run:
     logger: Any
     times: StageTimes
     progress: BatchProgress
-    local: ThreadPoolTaskRunner  # per-dossier stages; page OCR uses the flow's task runner
+    local: ThreadPoolTaskRunner  # reading and judging; page OCR and extraction use the flow's task runner
     cache: RecordCache
+
+
+# Dossiers read, OCR'd and extracted together: enough pages to keep every core busy in the
+# OCR stage, few enough that a chunk's pages and lines are a small part of memory.
+CHUNK_DOSSIERS = int(os.environ.get("DOSSIER_SCREEN_CHUNK", "24"))
 
 
 @flow(name="screen-batch", log_prints=False)
 def screen_batch(settings: RunSettings) -> dict:
-    """Pass 1 reads and extracts every dossier (page OCR fanned out over the task runner);
-    pass 2 indexes cross-dossier facts; pass 3 judges and writes every dossier's outputs."""
+    """Pass 1 reads and extracts the dossiers a chunk at a time (page OCR fanned out over the
+    task runner), each record spilled to the cache; pass 2 indexes cross-dossier facts;
+    pass 3 judges and writes every dossier's outputs."""
     from extractors.ingest import list_dossiers
 
     screened_at = _prepare(settings)
     sources = list_dossiers(Path(settings.batch_dir))
     run = _Run(settings, get_run_logger(), StageTimes(), BatchProgress(enabled=settings.progress),
-               # Other processes would need the records and the index (OpenCV keypoints)
-               # pickled: the per-dossier stages stay on a local thread pool.
+               # Judging needs the batch index, which other processes would need pickled:
+               # reading and judging stay on a local thread pool.
                ThreadPoolTaskRunner(max_workers=settings.worker_count()), RecordCache(settings.cache_dir))
     run.logger.info("批次共 %d 份卷宗", len(sources))
     with run.progress, run.local:
-        cached, pending, keys = _cached_records(run, sources)
-        files_of, unread = _read_stage(run, pending)
-        ocr_images = _ocr_stage(run, files_of)
-        extracted = _extract_stage(run, files_of, keys)
-        records = {**cached, **unread, **extracted}
-        ordered = [records[did] for did in map(pipeline.dossier_id_of, sources) if did in records]
-        index, ruleset, registry_errors = _index_stage(run, ordered)
-        results = _report_stage(run, ordered, index, ruleset, screened_at)
+        keys, pages, pending = _cached_records(run, sources)
+        failed, ocr_images = _extract_in_chunks(run, pending, keys, pages)
+        records = StoredRecords(run.cache, [(did, keys[did]) for did in keys], failed)
+        index, ruleset, registry_errors = _index_stage(run, records)
+        results = _report_stage(run, records, pages, index, ruleset, screened_at)
     summary = _summary_stage(run, results, index, registry_errors)
     return {"summary": summary, "times": run.times, "dossiers": len(sources), "registry_errors": registry_errors,
             "ocr_images": ocr_images}
+
+
+def _extract_in_chunks(run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]) -> tuple[dict, list[str]]:
+    """Pass 1, CHUNK_DOSSIERS dossiers at a time: read, OCR, extract (records go to the
+    cache). Returns the dossiers a stage failed on as a whole, and the images OCR'd."""
+    run.progress.plan("读取文件", len(pending))
+    run.progress.plan("文字识别", 0, unit="页", grows=True)
+    run.progress.plan("分类与字段抽取", len(pending))
+    run.progress.plan("审查与输出", len(keys))
+    failed, ocr_images = {}, []
+    for start in range(0, len(pending), max(1, CHUNK_DOSSIERS)):
+        files_of, unread = _read_stage(run, pending[start:start + CHUNK_DOSSIERS])
+        ocr_images += _ocr_stage(run, files_of)
+        failed.update(unread)
+        failed.update(_extract_stage(run, files_of, keys, pages))
+        del files_of  # the chunk's pages and lines: its records are in the cache now
+    return failed, ocr_images
 
 
 def _prepare(settings: RunSettings) -> str:
@@ -144,22 +178,23 @@ def _prepare(settings: RunSettings) -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _cached_records(run: _Run, sources: list[Path]) -> tuple[dict, list, dict]:
-    """Pass 1a: records already extracted from the same bytes by the same code (a resumed
-    or incremental run starts here), the dossiers still to read, and every fingerprint."""
+def _cached_records(run: _Run, sources: list[Path]) -> tuple[dict[str, str], dict[str, int], list]:
+    """Pass 1a: every dossier's fingerprint (batch order), the page counts of the records
+    already extracted from the same bytes by the same code (a resumed or incremental run
+    starts here; each is read and dropped), and the dossiers still to read."""
     t0 = time.perf_counter()
-    cached, pending, keys = {}, [], {}
+    keys, pages, pending = {}, {}, []
     for src in sources:
         did = pipeline.dossier_id_of(src)
         keys[did] = dossier_fingerprint(src, run.settings.extraction_key())
-        record = run.cache.get(keys[did])
-        if record is not None:
-            cached[did] = record
+        count = run.cache.pages_of(keys[did])
+        if count is not None:
+            pages[did] = count
         else:
             pending.append((did, src))
     run.times.add("fingerprint", time.perf_counter() - t0)
-    run.logger.info("缓存命中 %d 份，待处理 %d 份", len(cached), len(pending))
-    return cached, pending, keys
+    run.logger.info("缓存命中 %d 份，待处理 %d 份", len(pages), len(pending))
+    return keys, pages, pending
 
 
 def _read_stage(run: _Run, pending: list) -> tuple[dict[str, list[FileReading]], dict[str, DossierRecord]]:
@@ -207,30 +242,35 @@ def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[str]:
     return [j.image_path for j in jobs]
 
 
-def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict[str, str]) -> dict[str, DossierRecord]:
-    """Pass 1d: classify, extract, assemble and cross-check each dossier; each record is
-    cached under its fingerprint."""
+def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict[str, str],
+                   pages: dict[str, int]) -> dict[str, DossierRecord]:
+    """Pass 1d: classify, extract, assemble and cross-check each dossier of the chunk; each
+    record is cached under its fingerprint and its page count noted in `pages`. Returns the
+    dossiers that failed as a whole."""
     t0 = time.perf_counter()
     run.progress.stage("分类与字段抽取", len(files_of))
     by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
-    futures = {run.local.submit(extract_task, {"dossier_id": did, "files": quote(fs), "crosscheck_engine": run.settings.crosscheck_engine}): did
+    # On the flow's task runner, as page OCR: on a Dask cluster each dossier is extracted on a
+    # worker (its pages go out, the record goes to the cache there, a page count comes back).
+    # (Not quote()d: a quoted argument reaches a Dask worker still wrapped.)
+    futures = {extract_task.submit(did, fs, run.settings.crosscheck_engine, run.cache, keys[did]): did
                for did, fs in by_pages}
-    records = {}
+    failed = {}
     for fut in as_completed(list(futures)):
         did = futures[fut]
         try:
-            records[did] = fut.result()
-            run.cache.put(keys[did], records[did])
+            pages[did] = fut.result()
         except Exception as exc:
             run.logger.warning("抽取卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
-            records[did] = _failed_record(did, exc, "extract")
+            failed[did] = _failed_record(did, exc, "extract")
         run.progress.advance()
     run.times.add("extract", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
-    return records
+    return failed
 
 
-def _index_stage(run: _Run, ordered: list[DossierRecord]):
-    """Pass 2: the batch index (people, accounts, image hashes, registry) and the rule set."""
+def _index_stage(run: _Run, records: StoredRecords):
+    """Pass 2: the batch index (people, accounts, image hashes, registry) and the rule set,
+    built from the records read back one at a time."""
     from validators.batch_index import build_index
     from validators.registry import load_registry
     from flows import casestore
@@ -242,34 +282,40 @@ def _index_stage(run: _Run, ordered: list[DossierRecord]):
         registry_rows, registry_errors = load_registry(Path(run.settings.registry))
         for err in registry_errors:
             run.logger.warning("登记名册：%s", mask_text(err))
-    index = build_index(ordered, registry_rows, workers=run.settings.worker_count())
+    index = build_index(records, registry_rows, workers=run.settings.worker_count())
     ruleset = load_ruleset(pipeline.parse_as_of(run.settings.as_of))
-    casestore.attach(run.settings, index, ordered)  # the case store's earlier dossiers (--store)
+    # the case store's earlier dossiers (--store); it needs only the dossier ids
+    casestore.attach(run.settings, index, [DossierRecord(dossier_id=did) for did in records.ids])
     run.times.add("index", time.perf_counter() - t0)
     return index, ruleset, registry_errors
 
 
-def _report_stage(run: _Run, ordered: list[DossierRecord], index, ruleset, screened_at: str) -> dict[str, dict]:
+def _report_stage(run: _Run, records: StoredRecords, pages: dict[str, int], index, ruleset, screened_at: str) -> dict[str, dict]:
     """Pass 3: judge each dossier and write its outputs; a dossier whose judging or writing
-    fails as a whole still gets outputs that name the stage and list its files."""
-    from flows.outputs import write_failed_dossier
-
+    fails as a whole still gets outputs that name the stage and list its files. Keeps of
+    each result what the summary needs."""
     t0 = time.perf_counter()
-    run.progress.stage("审查与输出", len(ordered))
+    run.progress.stage("审查与输出", len(records))
     s = run.settings
-    # quote(): records and the index are large; Prefect would otherwise walk them looking
-    # for upstream futures on every submission.
-    futures = {run.local.submit(report_task, {"record": quote(r), "index": quote(index), "ruleset": quote(ruleset), "settings": s,
-                                              "screened_at": screened_at, "registry_given": bool(s.registry)}): r
-               for r in sorted(ordered, key=lambda r: len(r.pages), reverse=True)}
+    # quote(): the index is large; Prefect would otherwise walk it looking for upstream
+    # futures on every submission. Each task reads its own record: what is submitted and
+    # what comes back stays small whatever the batch.
+    shared = {"records": quote(records), "index": quote(index), "ruleset": quote(ruleset), "settings": s,
+              "screened_at": screened_at, "registry_given": bool(s.registry)}
+    futures = {run.local.submit(report_task, {"dossier_id": did, "key": key, **shared}): did
+               for did, key in sorted(records.keys, key=lambda dk: pages.get(dk[0], 0), reverse=True)}
     results = {}
     for fut in as_completed(list(futures)):
-        record = futures[fut]
+        did = futures[fut]
         try:
-            results[record.dossier_id] = fut.result()
+            results[did] = fut.result()
         except Exception as exc:
-            run.logger.error("输出卷宗 %s 失败：%s", record.dossier_id, mask_text(traceback.format_exc())[-400:])
-            results[record.dossier_id] = write_failed_dossier(record.dossier_id, exc, s, screened_at, ruleset.name, record=record)
+            from flows.outputs import write_failed_dossier
+            from flows.result_view import summary_view
+
+            run.logger.error("输出卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
+            results[did] = summary_view(write_failed_dossier(did, exc, s, screened_at, ruleset.name,
+                                                             record=records.load(did, records.key_of(did))))
         run.progress.advance()
     run.times.add("report", time.perf_counter() - t0)
     return results
@@ -278,11 +324,13 @@ def _report_stage(run: _Run, ordered: list[DossierRecord], index, ruleset, scree
 def _summary_stage(run: _Run, results: dict[str, dict], index, registry_errors: list[str]) -> list[dict]:
     from flows import casestore
     from flows.outputs import write_batch_outputs
+    from flows.result_view import WrittenResults
 
     t0 = time.perf_counter()
     summary = write_batch_outputs([results[d] for d in sorted(results)], Path(run.settings.out_dir), registry_errors,
                                   batch=Path(run.settings.batch_dir).name)
-    casestore.record(run.settings, index, results)
+    # the store keeps whole results: each is read back from its result.json in turn
+    casestore.record(run.settings, index, WrittenResults(Path(run.settings.out_dir), list(results)))
     run.times.add("summary", time.perf_counter() - t0)
     _publish_artifact(summary)
     return summary

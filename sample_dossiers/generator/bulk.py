@@ -25,8 +25,8 @@ def dossier_id(i: int) -> str:
     return f"B{i + 1:04d}"
 
 
-def _write_one(args: tuple[Path, Path, int, int]) -> str:
-    out, truth, seed, i = args
+def _write_one(args: tuple[Path, Path, int, int, bool]) -> str:
+    out, truth, seed, i, forms_only = args
     import random
 
     did = dossier_id(i)
@@ -36,6 +36,8 @@ def _write_one(args: tuple[Path, Path, int, int]) -> str:
     d.writer = DossierWriter(out / did, d.unit.name, d.rng)
     st, rng = d.style, d.rng
     write_form(d, "1-设立申请表.docx")
+    if forms_only:
+        return did
     # One PDF for the rest: loading and subsetting the CJK font is most of a PDF's cost.
     pages, _ = report_pages(d.unit, d.members, st, rng)
     pages += [business_licence_page(d.unit, st, rng), bank_page(d.unit, st, rng, "info")]
@@ -83,9 +85,12 @@ def _text_pdf(writer: DossierWriter, rel: str, layouts) -> Path:
     return path
 
 
-def generate_bulk(out: Path, seed: int, count: int, truth: Path | None = None, workers: int = 0) -> list[str]:
+def generate_bulk(out: Path, seed: int, count: int, truth: Path | None = None, workers: int = 0,
+                  forms_only: bool = False) -> list[str]:
+    """`forms_only`: each dossier is its Word application form alone (no truth written): a
+    batch read without OCR or page images, for quick tests of how the flow is wired."""
     out, truth = fresh_dirs(out, truth)
-    jobs = [(out, truth, seed, i) for i in range(count)]
+    jobs = [(out, truth, seed, i, forms_only) for i in range(count)]
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         return [_write_one(j) for j in jobs]
