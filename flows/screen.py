@@ -253,12 +253,15 @@ def _report_stage(run: _Run, ordered: list[DossierRecord], index, ruleset, scree
     """Pass 3: judge each dossier and write its outputs; a dossier whose judging or writing
     fails as a whole still gets outputs that name the stage and list its files."""
     from flows.outputs import write_failed_dossier
+    from reports.word_pages import start_word_conversion
 
     t0 = time.perf_counter()
     run.progress.stage("审查与输出", len(ordered))
     s = run.settings
     # quote(): records and the index are large; Prefect would otherwise walk them looking
     # for upstream futures on every submission.
+    # One LibreOffice call for every Word file of the batch, in the background (reports.word_pages).
+    start_word_conversion([f for r in ordered for f in r.files], s.cache_dir / "word_pdf")
     futures = {run.local.submit(report_task, {"record": quote(r), "index": quote(index), "ruleset": quote(ruleset), "settings": s,
                                               "screened_at": screened_at, "registry_given": bool(s.registry)}): r
                for r in sorted(ordered, key=lambda r: len(r.pages), reverse=True)}

@@ -43,8 +43,10 @@ def ela_map(image: Image.Image, quality: int = ELA_QUALITY) -> np.ndarray:
     buf = io.BytesIO()
     rgb.save(buf, "JPEG", quality=quality)
     again = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-    diff = np.abs(np.asarray(rgb, dtype=np.int16) - np.asarray(again, dtype=np.int16))
-    return diff.max(axis=2).astype(np.float32)
+    # uint8 |a - b| and the largest channel by OpenCV: numpy's reduction over a last axis of
+    # 3 was most of this function's time.
+    diff = cv2.absdiff(np.asarray(rgb), np.asarray(again))
+    return cv2.max(cv2.max(diff[..., 0], diff[..., 1]), diff[..., 2]).astype(np.float32)
 
 
 def _block_levels(arr: np.ndarray, block: int = 16) -> np.ndarray:
