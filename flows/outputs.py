@@ -44,7 +44,7 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     if previous is not None:
         return previous
     with atomic_dir(final) as tmp:
-        page_images = export_page_images(record.pages, tmp)
+        page_images = export_page_images(record.pages, tmp, record.files)
         # The summary row opens the review page at the page to look at first.
         result["review_page"] = first_concern(result, page_numbers(result, page_images)) or "review.html"
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -341,11 +341,7 @@ def _background_delta_whole_page(image_path, bbox, margin=1.0):
     if len(outer) < 50:
         return None
 
-    def paper(px):
-        lum = px.mean(axis=1)
-        return np.median(px[lum >= np.percentile(lum, 60)], axis=0)
-
-    return float(np.linalg.norm(paper(inner) - paper(outer)))
+    return float(np.linalg.norm(ela.paper_colour(inner) - ela.paper_colour(outer)))
 
 
 @pytest.mark.parametrize("bbox", [(0.1, 0.05, 0.5, 0.08), (0.0, 0.0, 0.3, 0.02), (0.8, 0.97, 1.0, 1.0), (0.2, 0.3, 0.201, 0.31)])

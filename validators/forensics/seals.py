@@ -41,8 +41,8 @@ def find_red_seals(image_path: str) -> list[BBox]:
     # Reduced by a whole factor to at most WORK_SIDE: area averaging by a whole factor is an
     # order of magnitude cheaper than by any other ratio. Sizes below are shares of the side.
     factor = -(-max(h, w) // WORK_SIDE)
-    if factor > 1:
-        rgb = cv2.resize(rgb, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+    if factor > 1:  # cut to a multiple of the factor, which OpenCV's fast path needs
+        rgb = cv2.resize(rgb[:h - h % factor, :w - w % factor], (w // factor, h // factor), interpolation=cv2.INTER_AREA)
     sh, sw = rgb.shape[:2]
     mask = red_mask(rgb)
     # Close the gaps between the ring's text characters so the seal is one blob.
