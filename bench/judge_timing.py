@@ -52,6 +52,11 @@ def time_judging(out: Path, as_of: str, registry: str | None, warm: bool = False
 
         prof = cProfile.Profile()
     per, cpu = {}, {}
+    # As the report stage does: the batch's Word files go to LibreOffice in one background
+    # call; the first dossiers' times include waiting for it.
+    from reports.word_pages import start_word_conversion
+
+    start_word_conversion([f for r in records for f in r.files], settings.cache_dir / "word_pdf")
     for rec in records:
         t, c = time.perf_counter(), time.process_time()
         if prof:

@@ -142,6 +142,8 @@ _DATE_CN = re.compile(rf"([{_CN_NUM}][{_CN_NUM}\s]{{3,10}})\s*年\s*([{_CN_NUM}]
 _ZERO_PAIR = re.compile(r"[〇零○Oo@]{2}")
 # tesseract reads the round 〇 as "GO" between Chinese numerals (二 GO 二四年)
 _CN_ZERO_GO = re.compile(r"(?<=[〇零○O一二三四五六七八九\s])G[O0o](?=\s*[〇零○O一二三四五六七八九年])")
+# a thin 一 read as a dash between Chinese numerals (二〇—一年, at a scanner's 200 dpi)
+_CN_ONE_DASH = re.compile(r"(?<=[〇零○一二三四五六七八九十])[—–‒―ー－](?=[〇零○一二三四五六七八九十年月日])")
 
 
 def _cn_year(s: str) -> int | None:
@@ -180,6 +182,7 @@ def find_dates(s: str | None) -> list[tuple[int, int, str]]:
     if not s:
         return []
     s = _CN_ZERO_GO.sub("〇 ", unicodedata.normalize("NFKC", s))  # same length: offsets hold
+    s = _CN_ONE_DASH.sub("一", s)
     fixed = _fix_digits(s)
     hits: list[tuple[int, int, str]] = []
     for m in _DATE_CN.finditer(s):

@@ -19,7 +19,7 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     from reports.page_images import export_matched_pages, export_page_images
     from reports.result_json import build_result
     from reports.review_html import write_review
-    from reports.word_pages import export_word_pages
+    from reports.word_pages import export_word_pages, start_word_conversion
     from reports.worksheet import write_worksheet
     from validators.judge import judge
 
@@ -27,6 +27,9 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
         # Nothing was read: judging an empty record would read as "ineligible", which it is not.
         return write_failed_dossier(record.dossier_id, RuntimeError(record.error), settings, screened_at, ruleset.name,
                                     reason=record.error)
+    # LibreOffice converts the Word files while the dossier is judged (a no-op when the
+    # report stage started the batch's conversion, or the PDFs are cached).
+    start_word_conversion(record.files, settings.cache_dir / "word_pdf")
     as_of = pipeline.parse_as_of(settings.as_of)
     try:
         judgement = casestore.amend(record, index, judge(record, index, ruleset, as_of, registry_given), ruleset)
@@ -41,7 +44,7 @@ def judge_and_write(record: DossierRecord, index, ruleset, settings: RunSettings
     if previous is not None:
         return previous
     with atomic_dir(final) as tmp:
-        page_images = export_page_images(record.pages, tmp)
+        page_images = export_page_images(record.pages, tmp, record.files)
         # The summary row opens the review page at the page to look at first.
         result["review_page"] = first_concern(result, page_numbers(result, page_images)) or "review.html"
         (tmp / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -249,6 +249,11 @@ def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict
     dossiers that failed as a whole."""
     t0 = time.perf_counter()
     run.progress.stage("分类与字段抽取", len(files_of))
+    # The chunk's Word files go to LibreOffice in one call, in the background, while the
+    # rest of the run goes on: judging then finds their page images converted.
+    from reports.word_pages import start_word_conversion
+
+    start_word_conversion([f for fs in files_of.values() for f in fs], run.settings.cache_dir / "word_pdf")
     by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
     # On the flow's task runner, as page OCR: on a Dask cluster each dossier is extracted on a
     # worker (its pages go out, the record goes to the cache there, a page count comes back).

@@ -9,32 +9,47 @@ import re
 from pathlib import Path
 
 import cv2
-from PIL import Image
+import numpy as np
 
 from extractors import page_image
 from extractors.page_memo import page_memo
 from extractors.records import Page
 
-MAX_WIDTH = 1600
+# Review images: a page is reduced by the largest whole factor that keeps it at least
+# REVIEW_MIN_WIDTH wide (area averaging by a whole factor is ~15x cheaper than by 1.55), so a
+# 300 dpi A4 render shows at 150 dpi, like a Word sheet (reports/word_pages.RENDER_WIDTH);
+# a page still wider than MAX_WIDTH is then scaled to it bilinearly (a ratio under 2).
+REVIEW_MIN_WIDTH = 1200
+MAX_WIDTH = 1800
 JPEG_QUALITY = 80
 
 
-def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, int], str]:
+def export_page_images(pages: list[Page], dossier_out: Path, files: list | None = None) -> dict[tuple[str, int], str]:
     """Write each page's image as `pages/NNN.jpg` (NNN = order in `pages`, from 001).
 
     Pages without an image, or whose image cannot be opened, are skipped: the review
     page then shows the findings without a picture rather than failing the dossier.
+    A born-digital PDF page (`files`, the record's FileReadings, name its PDF) is drawn
+    again from the PDF at its review size, which costs a seventh of decoding its 300 dpi image.
     Returns (file, page) -> path relative to `dossier_out`.
     """
     out_dir = Path(dossier_out) / "pages"
+    pdfs = {f.file: f.source_path for f in files or [] if f.kind == "pdf" and not f.error_code and f.source_path}
     decoded: dict[int, object] = {}
     # Pages the judging steps just decoded are still in the shared page cache: export them
     # first, before decoding the others pushes them out (each page decoded once, not twice).
     todo = [i for i, p in enumerate(pages) if p.image_path]
     todo.sort(key=lambda i: not page_image.is_cached(pages[i].image_path))
     for i in todo:
+        page = pages[i]
+        if _drawn_from_pdf(page, pdfs) and not page_image.is_cached(page.image_path):
+            try:
+                decoded[i] = pdf_review_image(pdfs[page.file], page.page - 1, *review_size(page.width, page.height)[1:])
+                continue
+            except Exception:  # noqa: BLE001 - PDFium could not draw it again: the page image can
+                pass
         try:
-            decoded[i] = review_image(pages[i].image_path)
+            decoded[i] = review_image(page.image_path)
         except (OSError, ValueError):
             continue
     mapping: dict[tuple[str, int], str] = {}
@@ -50,20 +65,71 @@ def export_page_images(pages: list[Page], dossier_out: Path) -> dict[tuple[str, 
     return mapping
 
 
+def review_size(width: int, height: int) -> tuple[int, int, int]:
+    """(whole reduction factor, final width, final height) of a page's review image."""
+    factor = max(1, width // REVIEW_MIN_WIDTH)
+    w, h = width // factor, height // factor
+    if w > MAX_WIDTH:
+        w, h = MAX_WIDTH, max(1, round(height * MAX_WIDTH / width))
+    return factor, w, h
+
+
 @page_memo
 def review_image(image_path: str) -> bytes:
-    """The page as JPEG bytes, at most MAX_WIDTH wide (memoised: a dossier judged again, as
-    when a batch gains a dossier, re-exports its pages without decoding them)."""
-    import io
-
+    """The page as JPEG bytes at its review size (memoised: a dossier judged again, as when
+    a batch gains a dossier, re-exports its pages without decoding them)."""
     rgb = page_image.load_rgb_array(image_path)  # JPEG has no alpha / palette: RGB
     h, w = rgb.shape[:2]
-    if w > MAX_WIDTH:
-        # Area averaging: anti-aliased like Lanczos for text, at a third of its cost.
-        rgb = cv2.resize(rgb, (MAX_WIDTH, max(1, round(h * MAX_WIDTH / w))), interpolation=cv2.INTER_AREA)
-    buf = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buf.getvalue()
+    factor, rw, rh = review_size(w, h)
+    if factor > 1:
+        # cut to a multiple of the factor (at most factor - 1 px): OpenCV's fast whole-factor
+        # averaging needs the sizes to divide exactly
+        rgb = cv2.resize(rgb[:h - h % factor, :w - w % factor], (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+    if rgb.shape[1] != rw:
+        rgb = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_LINEAR)
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return data.tobytes()
+
+
+def _drawn_from_pdf(page: Page, pdfs: dict[str, str]) -> bool:
+    """A text-layer page whose image is PDFium's plain 300 dpi render of it (not an embedded
+    scan, not turned upright afterwards): drawing it again smaller shows the same page."""
+    return (page.file in pdfs and page.text_source == "text_layer" and not page.source_image and not page.rotation
+            and bool(page.width and page.height) and str(page.image_path).endswith("_300dpi.png"))
+
+
+@page_memo
+def pdf_review_image(pdf_path: str, index: int, width: int, height: int) -> bytes:
+    """Page `index` of the PDF drawn by PDFium at width x height, as review JPEG bytes."""
+    import pypdfium2 as pdfium
+
+    from extractors.carriers.pdf import _PDFIUM  # PDFium is not thread-safe
+
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(pdf_path)
+        try:
+            pdf_page = doc[index]
+            try:
+                bitmap = pdf_page.render(scale=width / pdf_page.get_width())
+                arr, mode = bitmap.to_numpy(), bitmap.mode
+                bgr = arr[..., :3].copy() if arr.ndim == 3 else cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
+                bitmap.close()
+            finally:
+                pdf_page.close()
+        finally:
+            doc.close()
+    if mode.startswith("RGB"):
+        bgr = np.ascontiguousarray(bgr[..., ::-1])
+    if abs(bgr.shape[0] - height) > 2 or abs(bgr.shape[1] - width) > 2:
+        raise ValueError("drawn at another shape than the page image")
+    if bgr.shape[:2] != (height, width):  # a pixel of rounding: no need for area averaging
+        bgr = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR)
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return data.tobytes()
 
 
 # Where a REUSED_IMAGE flag's text names the page it matches (validators/flags/batch.py):

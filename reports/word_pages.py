@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +39,42 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+# Conversions under way in a background batch (target PDF -> set when that batch is done):
+# word_pdf waits for one instead of starting LibreOffice for the same file again.
+_pending: dict[Path, threading.Event] = {}
+_pending_lock = threading.Lock()
+
+
+def _target(cache_dir: Path, sha256: str) -> Path:
+    return Path(cache_dir) / f"{sha256[:40]}.pdf"
+
+
+def _cached(target: Path) -> bool:
+    return target.is_file() and target.stat().st_size > 0
+
+
+def _soffice(exe: str, profile: Path, out: Path, sources: list[Path], timeout: float) -> str | None:
+    """Run one LibreOffice conversion of `sources` into `out`; the note key on failure."""
+    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *map(str, sources)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "word_timeout"
+    except OSError:
+        return "word_unavailable"
+    return None if proc.returncode == 0 else "word_failed"
+
+
 def word_pdf(source: Path, sha256: str, cache_dir: Path, timeout: float = CONVERT_TIMEOUT) -> tuple[Path | None, str | None]:
     """The PDF LibreOffice makes of a Word file, cached under `cache_dir` by the file's
     hash; (None, note key) when it cannot be made."""
-    target = Path(cache_dir) / f"{sha256[:40]}.pdf"
-    if target.is_file() and target.stat().st_size > 0:
+    target = _target(cache_dir, sha256)
+    with _pending_lock:
+        batch = _pending.get(target)
+    if batch is not None:
+        batch.wait(timeout)
+    if _cached(target):
         return target, None
     exe = soffice_path()
     if exe is None:
@@ -55,19 +87,79 @@ def word_pdf(source: Path, sha256: str, cache_dir: Path, timeout: float = CONVER
             shutil.copyfile(source, src)
         except OSError:
             return None, "word_failed"
-        cmd = [exe, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--norestore",
-               "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(tmp_path / "out"), str(src)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None, "word_timeout"
-        except OSError:
-            return None, "word_unavailable"
+        note = _soffice(exe, tmp_path / "profile", tmp_path / "out", [src], timeout)
         produced = tmp_path / "out" / "input.pdf"
-        if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
-            return None, "word_failed"
+        if note is not None or not produced.is_file() or produced.stat().st_size == 0:
+            return None, note or "word_failed"
         os.replace(produced, target)  # same folder: whole or not at all
     return target, None
+
+
+def word_sources(files: list) -> list[tuple[Path, str]]:
+    """(file LibreOffice converts, sha256) of each Word document read among `files`
+    (FileReading objects); a legacy .doc/.wps goes through the .docx it was converted to."""
+    return [(Path(f.meta.get("converted_path") or f.source_path), f.sha256)
+            for f in files if f.kind in WORD_KINDS and f.pages]
+
+
+def convert_word_files(items: list[tuple[Path, str]], cache_dir: Path, timeout: float = CONVERT_TIMEOUT) -> None:
+    """Convert every item not yet cached in ONE LibreOffice call: starting LibreOffice and
+    making its profile is most of a one-file conversion, so a batch pays it once. A file
+    the call did not convert is left to word_pdf, which tries it alone and says why not."""
+    cache_dir = Path(cache_dir)
+    todo = {sha: src for src, sha in items if not _cached(_target(cache_dir, sha))}
+    exe = soffice_path()
+    if not todo or exe is None:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wordpdf_", dir=cache_dir) as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "in").mkdir()
+        sources = []
+        for sha, src in todo.items():
+            copy = tmp_path / "in" / (sha[:40] + (Path(src).suffix.lower() or ".docx"))
+            try:
+                shutil.copyfile(src, copy)
+            except OSError:
+                continue
+            sources.append(copy)
+        if sources:
+            _soffice(exe, tmp_path / "profile", tmp_path / "out", sources, timeout + 10 * len(sources))
+        for sha in todo:
+            produced = tmp_path / "out" / f"{sha[:40]}.pdf"
+            if produced.is_file() and produced.stat().st_size > 0:
+                os.replace(produced, _target(cache_dir, sha))
+
+
+def start_word_conversion(files: list, cache_dir: Path) -> threading.Thread | None:
+    """Convert the Word documents among `files` (FileReading objects, any number of
+    dossiers) in one LibreOffice call on a background thread, while other work goes on;
+    word_pdf for one of them waits for this call instead of starting its own."""
+    items = [(src, sha) for src, sha in word_sources(files) if not _cached(_target(cache_dir, sha))]
+    with _pending_lock:
+        items = [(src, sha) for src, sha in items if _target(cache_dir, sha) not in _pending]
+        if not items:
+            return None
+        done = threading.Event()
+        targets = [_target(cache_dir, sha) for _, sha in items]
+        for t in targets:
+            _pending[t] = done
+
+    def run():
+        try:
+            convert_word_files(items, cache_dir)
+        except Exception:  # noqa: BLE001 - word_pdf converts each file alone and reports why not
+            pass
+        finally:
+            with _pending_lock:
+                for t in targets:
+                    if _pending.get(t) is done:
+                        del _pending[t]
+            done.set()
+
+    thread = threading.Thread(target=run, name="word-to-pdf", daemon=True)
+    thread.start()
+    return thread
 
 
 def render_pdf(pdf: Path, dossier_out: Path, stem: str) -> WordRender:

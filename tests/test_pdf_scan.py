@@ -19,7 +19,7 @@ A6 = (297.6, 419.5)  # points; small pages keep the rendered fallbacks quick
 
 @pytest.fixture(autouse=True)
 def embedded_scans_on(request, monkeypatch):
-    if "default_off" not in request.node.name:
+    if "shipped" not in request.node.name:
         monkeypatch.setattr(pdf_scan, "ENABLED", True)
 
 
@@ -140,7 +140,10 @@ def test_the_choice_survives_a_rerun(tmp_path):
     assert again.image_path == first.image_path and (again.width, again.height) == px
 
 
-def test_default_off_pages_are_rendered_as_before(tmp_path):
+def test_shipped_on_and_switched_off_pages_are_rendered_as_before(tmp_path, monkeypatch):
     px = (827, 1165)
     path = _pdf_with_image(tmp_path / "scan.pdf", _jpeg(_scan(*px, seed=7)), px, A6)
-    assert _rendered(_read(path, tmp_path))
+    assert pdf_scan.ENABLED  # the shipped setting
+    assert not _rendered(_read(path, tmp_path / "on"))
+    monkeypatch.setattr(pdf_scan, "ENABLED", False)
+    assert _rendered(_read(path, tmp_path / "off"))

@@ -213,7 +213,7 @@ def test_background_delta_sees_a_pasted_patch_on_a_photo(tmp_path):
 from extractors import page_image  # noqa: E402
 from extractors.carriers.common import save_png  # noqa: E402
 from extractors.records import Page  # noqa: E402
-from reports.page_images import MAX_WIDTH, export_page_images  # noqa: E402
+from reports.page_images import MAX_WIDTH, REVIEW_MIN_WIDTH, export_page_images, review_size  # noqa: E402
 
 
 def _scan_page(path, size=(2480, 3508), seed=0, mode="RGB"):
@@ -283,9 +283,10 @@ def test_export_numbers_pages_in_record_order_whatever_is_cached(tmp_path, fresh
     assert mapping == {("a.pdf", 1): "pages/001.jpg", ("a.pdf", 2): "pages/002.jpg", ("a.pdf", 3): "pages/003.jpg"}
     for i, p in enumerate(paths):
         with Image.open(out / mapping[("a.pdf", i + 1)]) as im:
-            assert im.format == "JPEG" and im.mode == "RGB" and im.width == MAX_WIDTH
             src = Image.open(p)
-            assert im.height == round(src.height * MAX_WIDTH / src.width)
+            assert im.format == "JPEG" and im.mode == "RGB" and im.size == review_size(*src.size)[1:]
+            assert REVIEW_MIN_WIDTH <= im.width <= MAX_WIDTH
+            assert abs(im.height / im.width - src.height / src.width) < 0.002
             # the same picture as a high-quality (Lanczos) reduction of the page
             want = np.asarray(src.convert("RGB").resize(im.size, Image.LANCZOS), dtype=np.float32)
             assert np.abs(np.asarray(im, dtype=np.float32) - want).mean() < 3.0
@@ -307,6 +308,15 @@ def test_a_reexported_page_comes_from_the_memo_not_a_new_decoding(tmp_path, fres
     export_page_images(pages, tmp_path / "second")
     assert decoded == []
     assert (tmp_path / "second/pages/001.jpg").read_bytes() == (tmp_path / "first/pages/001.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("width,height", [(2480, 3508), (3508, 2480), (1654, 2339), (2000, 2800), (4032, 3024), (1240, 1754)])
+def test_review_size_keeps_small_print_legible_and_files_small(width, height):
+    factor, w, h = review_size(width, height)
+    assert REVIEW_MIN_WIDTH <= w <= MAX_WIDTH and factor >= 1
+    assert abs(h / w - height / width) < 0.002
+    # a whole factor while that keeps the page wide enough; scaled further only from above MAX_WIDTH
+    assert width // factor >= REVIEW_MIN_WIDTH and (w == width // factor or width // factor > MAX_WIDTH)
 
 
 def test_small_pages_are_not_enlarged(tmp_path, fresh_page_cache):
@@ -331,11 +341,7 @@ def _background_delta_whole_page(image_path, bbox, margin=1.0):
     if len(outer) < 50:
         return None
 
-    def paper(px):
-        lum = px.mean(axis=1)
-        return np.median(px[lum >= np.percentile(lum, 60)], axis=0)
-
-    return float(np.linalg.norm(paper(inner) - paper(outer)))
+    return float(np.linalg.norm(ela.paper_colour(inner) - ela.paper_colour(outer)))
 
 
 @pytest.mark.parametrize("bbox", [(0.1, 0.05, 0.5, 0.08), (0.0, 0.0, 0.3, 0.02), (0.8, 0.97, 1.0, 1.0), (0.2, 0.3, 0.201, 0.31)])

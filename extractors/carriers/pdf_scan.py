@@ -20,13 +20,10 @@ import pikepdf
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-# Off until the paper-colour test is calibrated on native scans. On the sample batch the
-# native pixels of a low-quality JPEG (quality 52-58) carry 8 x 8 block offsets that the
-# 300 dpi render smoothed away: value boxes on clean contracts and ID cards then measured a
-# background delta of 8.7-10.4 (render: 0-3.5, threshold validators/forensics/ela.BG_DELTA
-# 8.0), i.e. false IMAGE_TAMPERED on clean D02, D07 and D08. Precision first: rendered until
-# the threshold (or the test) is re-measured on native scans.
-ENABLED = False
+# On: the paper-colour test of IMAGE_TAMPERED takes a region's paper from a luminance band
+# that leaves out JPEG ringing halos, so it reads the scanner's own low-quality JPEG pixels as
+# it read the 300 dpi render (validators/data/paper_colour.yaml, bench/paper_colour.py).
+ENABLED = True
 # Accepted resolution, as a share of the render resolution: below, OCR would read a smaller
 # image than it does today; above, every later step would pay for more pixels than rendering.
 MIN_SHARE, MAX_SHARE = 0.5, 2.0
