@@ -49,8 +49,10 @@ def read_files_task(src: str, work_dir: str, dpi: int) -> list[FileReading]:
 @task(name="ocr-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1,
       task_run_name="ocr-{job.dossier_id}-p{job.page}")
 def ocr_page_task(job, engine: str, timeout: float, cache_dir: str):
-    from extractors.ocr import ocr_page
+    from extractors.ocr import ocr_page, ocr_regions
 
+    if job.regions:
+        return ocr_regions(job.image_path, job.regions, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
     return ocr_page(job.image_path, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
 
 
