@@ -95,11 +95,15 @@ def print_run(label: str, run: dict) -> None:
 
 
 def ocr_page_seconds(out: Path) -> list[float]:
-    """Seconds each OCR'd page took on its core (one page per core), from the OCR cache."""
+    """Seconds each page OCR'd in full took on its core (one page per core), from the OCR
+    cache (crops read for a text-layer check are left out)."""
     secs = []
     for path in (out / ".cache" / "ocr").rglob("*.json"):
         try:
-            secs.append(float(json.loads(path.read_text(encoding="utf-8"))["seconds"]))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("regions"):
+                continue
+            secs.append(float(data["seconds"]))
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return sorted(secs)
@@ -156,23 +160,60 @@ def _rapidocr_split(path: str) -> None:
     rapid.detect_page(img, time.monotonic() + 600)
 
 
-def bare_engines(images: list[str], workers: int) -> dict[str, float]:
-    """Seconds for each bare engine to read the same page images on `workers` cores:
-    Tesseract's CLI, RapidOCR with its library defaults, and RapidOCR as the pipeline
-    calls it."""
+def _rapidocr_crops(job: tuple[str, list]) -> None:
+    # The crops a text-layer check reads (extractors.ocr.ocr_regions: each region with a
+    # 10 px border, detection and recognition, no line classifier), through the bare engine.
+    import cv2
+
+    from extractors.ocr import rapid
+
+    path, regions = job
+    img = cv2.imread(path)
+    h, w = img.shape[:2]
+    for x0, y0, x1, y1 in regions:
+        crop = img[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)]
+        if crop.size:
+            rapid.detect(cv2.copyMakeBorder(crop, 10, 10, 10, 10, cv2.BORDER_REPLICATE), None, use_cls=False)
+
+
+def split_jobs(jobs: list) -> tuple[list[str], list[tuple[str, list]]]:
+    """The screening's OCR work: page images read in full, and (image, regions) read as crops.
+    Plain paths are full pages (results of a screening before crops were read)."""
+    full, crops = [], []
+    for job in jobs:
+        if isinstance(job, str):
+            full.append(job)
+        elif job.get("regions"):
+            crops.append((job["image"], [tuple(r) for r in job["regions"]]))
+        else:
+            full.append(job["image"])
+    return full, crops
+
+
+def bare_engines(jobs: list, workers: int) -> dict[str, float]:
+    """Seconds for each bare engine to do the screening's OCR work on `workers` cores:
+    Tesseract's CLI and RapidOCR with its library defaults over the full pages, RapidOCR as
+    the pipeline calls it over the same full pages ("rapidocr-split") and over the same
+    crops ("rapidocr-crops")."""
+    full, crops = split_jobs(jobs)
     out = {}
     t0 = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:  # tesseract is a subprocess: threads suffice
-        list(pool.map(_tesseract, images))
+        list(pool.map(_tesseract, full))
     out["tesseract"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_rapidocr, images, chunksize=4))
+        list(pool.map(_rapidocr, full, chunksize=4))
     out["rapidocr"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_rapidocr_split, images, chunksize=4))
+        list(pool.map(_rapidocr_split, full, chunksize=4))
     out["rapidocr-split"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if crops:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_rapidocr_crops, crops, chunksize=4))
+    out["rapidocr-crops"] = time.perf_counter() - t0
     return out
 
 
@@ -213,7 +254,8 @@ def main(argv=None) -> int:
     first = screen(batch, out, args)
     print_run("first run", first)
     print_page_seconds(ocr_page_seconds(out))
-    ocr_pages = len(first["ocr_images"])
+    full_pages, crop_jobs = split_jobs(first["ocr_images"])
+    ocr_pages = len(full_pages) + len(crop_jobs)
     if args.rerun:
         again = screen(batch, out, args)
         print_run("cached re-run", again)
@@ -221,15 +263,23 @@ def main(argv=None) -> int:
         figures.append(f"cached re-run / first run: {again['wall'] / first['wall']:.1%}   (target ≤ 10 %)")
     if args.bare and ocr_pages:
         bare = bare_engines(first["ocr_images"], cores)
-        ours = ocr_pages / first["wall"]
-        print(f"== throughput over the {ocr_pages} pages the screening OCR'd, {cores} cores")
-        print(f"screening (whole run, every stage):  {ours:.2f} pages/s")
-        for engine, secs in bare.items():
-            rate = ocr_pages / secs
-            print(f"bare {engine:10s} ({secs:6.1f} s):      {rate:.2f} pages/s   screening / bare = {ours / rate:.0%}")
-        split = ocr_pages / bare["rapidocr-split"]
-        figures.append(f"screening / bare engine as the pipeline calls it: {ours:.2f} / {split:.2f} pages/s = {ours / split:.0%}"
-                       f"   (target ≥ 75 %)")
+        n_crops = sum(len(r) for _, r in crop_jobs)
+        print(f"== throughput over the screening's OCR work, {cores} cores: {len(full_pages)} pages read in full, "
+              f"{len(crop_jobs)} text-layer pages read as {n_crops} crops")
+        print(f"screening (whole run, every stage): {first['wall']:6.1f} s   {ocr_pages / first['wall']:.2f} pages/s")
+        for engine in ("tesseract", "rapidocr", "rapidocr-split"):
+            secs = bare[engine]
+            rate = f"{len(full_pages) / secs:.2f} pages/s" if secs > 0 else "—"
+            print(f"bare {engine:14s} over the {len(full_pages)} full pages: {secs:6.1f} s   {rate}")
+        print(f"bare {'rapidocr-crops':14s} over the {len(crop_jobs)} pages' crops: {bare['rapidocr-crops']:6.1f} s")
+        same = bare["rapidocr-split"] + bare["rapidocr-crops"]
+        # The same work through the bare engine: its full pages as the pipeline reads them,
+        # and its crops as the pipeline reads them; pages per second over the same pages.
+        ours, theirs = ocr_pages / first["wall"], ocr_pages / same
+        print(f"bare engine as the pipeline calls it, the same work: {same:6.1f} s   {theirs:.2f} pages/s   "
+              f"screening / bare = {ours / theirs:.0%}")
+        figures.append(f"screening / bare engine as the pipeline calls it ({len(full_pages)} full pages + {len(crop_jobs)} "
+                       f"pages as {n_crops} crops): {ours:.2f} / {theirs:.2f} pages/s = {ours / theirs:.0%}   (target ≥ 75 %)")
     if args.add_one:
         names = dossier_names(batch)
         part = subset(batch, names[:-1], work / "add-one" / "batch")

@@ -1,13 +1,15 @@
 """Which page images to OCR, and putting what OCR read back on its page.
 
 A scan (no usable text layer) is read; a text-layer page is read too when its text must
-be compared with what its image shows (a layer over a full-page scan, or a page printing
-an identifier), except pages whose image was drawn from that text (OFD without a scan).
+be compared with what its image shows, except pages whose image was drawn from that text
+(OFD without a scan): a layer over a full-page scan in full, a page printing an identifier
+only around the lines compared (extractors.layer_regions).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extractors.layer_regions import compare_regions
 from extractors.records import FileReading, Page
 
 
@@ -27,6 +29,9 @@ class OcrJob:
     page: int
     image_path: str
     text_layer: bool  # True: OCR only to cross-check the text layer
+    # Boxes (page fractions) to read instead of the whole page: a text-layer check reads
+    # only around the lines it compares (extractors.layer_regions).
+    regions: list[tuple[float, float, float, float]] | None = None
 
 
 def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
@@ -42,10 +47,11 @@ def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
                 continue
             if p.needs_ocr:
                 jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
-            elif p.text_source == "text_layer" and p.page not in drawn and (
-                p.page in over_image or _prints_identifier(p.text)
-            ):
-                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
+            elif p.text_source == "text_layer" and p.page not in drawn:
+                if p.page in over_image:
+                    jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
+                elif _prints_identifier(p.text):
+                    jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True, compare_regions(p)))
     return jobs
 
 
@@ -67,6 +73,7 @@ def apply_ocr(page: Page, result) -> None:
         page.needs_ocr = False
     else:
         page.ocr_lines = list(result.lines)
+        page.ocr_regions = list(result.regions) if result.regions is not None else None
 
 
 def _ocr_error_text(code: str) -> str:

@@ -71,6 +71,8 @@ class Page:
     rotation: int = 0  # degrees the image was turned to read it upright
     needs_ocr: bool = False  # set by ingestion, cleared once OCR lines are in
     ocr_lines: list[TextLine] | None = None  # OCR of a text-layer page's image (text-layer check)
+    # The boxes (page fractions) of the image those lines were read from; None: the whole page.
+    ocr_regions: list[BBox] | None = None
     # A second engine's reading of each text-layer identifier the first OCR did not find on
     # the image (token -> text read in that line's box): TEXT_LAYER_MISMATCH's confirmation.
     layer_rereads: dict[str, str] = field(default_factory=dict)

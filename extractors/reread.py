@@ -78,7 +78,8 @@ def crosscheck_identifiers(record: DossierRecord, engine: str | None) -> int:
                     inside = [v for v in inside if not any(v != w and v in w for w in inside)]
                     candidate = max(inside, key=len) if inside else _name_candidate(text)
                 else:
-                    candidate = _best_candidate(field, compact_identifier(text))
+                    # A re-read that timed out or read nothing gives no candidate (not a crash).
+                    candidate = _best_candidate(field, compact_identifier(text) or "")
                 prov.rereads.append({
                     "engine": other,
                     "text": text,

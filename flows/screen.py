@@ -54,8 +54,10 @@ def read_files_task(src: str, work_dir: str, dpi: int) -> list[FileReading]:
 @task(name="ocr-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1,
       task_run_name="ocr-{job.dossier_id}-p{job.page}")
 def ocr_page_task(job, engine: str, timeout: float, cache_dir: str):
-    from extractors.ocr import ocr_page
+    from extractors.ocr import ocr_page, ocr_regions
 
+    if job.regions:
+        return ocr_regions(job.image_path, job.regions, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
     return ocr_page(job.image_path, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
 
 
@@ -220,9 +222,10 @@ def _read_stage(run: _Run, pending: list) -> tuple[dict[str, list[FileReading]],
     return files_of, failed
 
 
-def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[str]:
+def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[dict]:
     """Pass 1c: OCR every page that needs it, across all dossiers at once; each result is
-    put on its page (a failed page keeps its reason). Returns the images OCR'd."""
+    put on its page (a failed page keeps its reason). Returns what was read: each image,
+    with the regions read when only those were (a text-layer check)."""
     t0 = time.perf_counter()
     jobs = [j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)]
     run.progress.stage("文字识别", len(jobs), unit="页")
@@ -239,7 +242,7 @@ def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[str]:
                 page.error = f"文字识别失败：{type(exc).__name__}"
         run.progress.advance()
     run.times.add("ocr", time.perf_counter() - t0, len(jobs))
-    return [j.image_path for j in jobs]
+    return [{"image": j.image_path, "regions": j.regions} for j in jobs]
 
 
 def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict[str, str],

@@ -76,3 +76,29 @@ def test_waiting_ends_when_the_health_check_answers(clean_env):
         sleeper.kill()
         sleeper.wait()
         httpd.shutdown()
+
+
+def test_warm_imports_stop_once_the_server_answers(clean_env, monkeypatch):
+    """Modules are imported only while the server is still booting: a ready server is not
+    kept waiting for imports the run may not need."""
+    answers = iter([False, False, True])
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    server = api_server.TemporaryServer(proc, 1)
+    monkeypatch.setattr(server, "is_ready", lambda: next(answers))
+    imported = []
+    monkeypatch.setattr(api_server.importlib, "import_module", imported.append)
+    try:
+        server.wait_ready(timeout=30, warm=["json", "no_such_module_xyz", "csv", "decimal"])
+    finally:
+        proc.kill()
+        proc.wait()
+    assert imported == ["json", "no_such_module_xyz"]
+
+
+def test_the_warm_list_names_modules_that_exist():
+    import importlib.util
+
+    from flows.runners import WARM_MODULES
+
+    missing = [m for m in WARM_MODULES if importlib.util.find_spec(m) is None]
+    assert not missing

@@ -293,3 +293,20 @@ def test_docx_form_fields_end_at_their_cell_and_members_span_tables(tmp_path, me
     assert [row["name"] for row in rows] == ["张伟明", "李秀英", "陈国强"]
     assert rows[0]["occupation"] == "数控车工" and "occupation" not in rows[1]
     assert rows[2]["id_number"] == "440684198001011237"
+
+
+def test_a_text_layer_page_is_rendered_at_the_resolution_its_image_is_used_at(tmp_path, line_img):
+    """A page read from its text layer is drawn at TEXT_PAGE_DPI (review export, seals,
+    crops of its identifiers); a scan keeps the run's resolution for OCR and forensics."""
+    from extractors.carriers import pdf
+
+    text = b.text_pdf(tmp_path / "licence.pdf", ["营业执照", "统一社会信用代码 91440608MA4X1234XY"])
+    scan = b.image_pdf(tmp_path / "scan.pdf", line_img)
+    dpi = pdf.TEXT_PAGE_DPI + 100
+    text_page = read_file("licence.pdf", text, tmp_path / "work", dpi=dpi).pages[0]
+    scan_page = read_file("scan.pdf", scan, tmp_path / "work", dpi=dpi).pages[0]
+    assert text_page.text_source == "text_layer" and abs(text_page.width - round(8.27 * pdf.TEXT_PAGE_DPI)) <= 2
+    assert scan_page.needs_ocr and abs(scan_page.width - line_img.width * dpi / 150) <= 2  # saved at 150 dpi
+    # Below TEXT_PAGE_DPI the run's own (lower) resolution stands.
+    low = read_file("licence.pdf", text, tmp_path / "work2", dpi=pdf.TEXT_PAGE_DPI - 100).pages[0]
+    assert abs(low.width - round(8.27 * (pdf.TEXT_PAGE_DPI - 100))) <= 2

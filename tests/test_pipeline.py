@@ -163,3 +163,19 @@ def test_a_text_layer_number_the_image_does_not_show_is_read_again_by_the_second
                                                                kind="pdf", pages=[page])])
     assert pipeline.crosscheck_text_layers(record, "tesseract") == 1
     assert shown in page.layer_rereads[GOOD_ID].replace(" ", "")
+
+
+def test_a_reread_that_reads_nothing_gives_no_candidate_not_a_crash(tmp_path: Path, monkeypatch):
+    """A second engine that times out (a loaded machine) leaves the first reading standing."""
+    import extractors.ocr as ocr
+
+    monkeypatch.setattr(ocr, "reread", lambda *a, **k: [])
+    misread = GOOD_ID[:-1] + "8"
+    prov = Provenance(file="a.pdf", page=1, bbox=(0.0, 0.2, 1.0, 0.8), confidence=0.7, text=misread,
+                      engine="tesseract", value=misread, doc_type="id_card")
+    page = Page(file="a.pdf", page=1, image_path=str(tmp_path / "p1.png"))
+    member = Member(name="张三", id_number=misread, provenance={"id_number": [prov]})
+    record = DossierRecord(dossier_id="D1", files=[FileReading(file="a.pdf", source_path="x", sha256="0", kind="image", pages=[page])],
+                           members=[member])
+    assert pipeline.crosscheck_identifiers(record, "rapidocr") == 1
+    assert prov.rereads[0]["value"] is None and member.id_number == misread

@@ -36,6 +36,13 @@ _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 MIN_TEXT_CHARS = 8
 # A page mostly covered by an image with this little text is a scan with a caption.
 SCAN_TEXT_CHARS = 30
+# A page whose text comes from its text layer (not a scan, no full-page image under the
+# text) is rendered only for what looks at its image: the review export (1600 px across,
+# about 195 dpi on A4), seal detection (1000 px), image hashes (smaller still) and OCR of
+# the crops around its identifiers (printed text stays above 25 px high). Scans and pages
+# with an image under their text keep the run's resolution: OCR, error levels and the
+# reuse search read their grain.
+TEXT_PAGE_DPI = 200
 
 
 def _pdf_date(value) -> str | None:
@@ -305,6 +312,8 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
                   "text_chars": chars, "jpeg": jpeg,
                   "text_over_image": (not scan_like) and cover > 0.5})
 
+    if not scan_like and cover <= 0.5 and not jpeg:
+        dpi = min(dpi, TEXT_PAGE_DPI)
     dest = page_image_path(work_dir, sha256, i + 1, dpi)
     scan_dest = _scan_image_path(work_dir, sha256, i + 1)
     try:

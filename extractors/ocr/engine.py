@@ -15,11 +15,13 @@ class OcrResult:
     error: str | None = None  # ocr_timeout | ocr_failed: <detail> | image_unreadable
     upright_image_path: str | None = None  # set when rotation != 0; bboxes refer to it
     skew: float = 0.0  # degrees of small-angle deskew applied before recognition
+    regions: list[tuple[float, float, float, float]] | None = None  # boxes read; None: the whole page
     cached: bool = False
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["lines"] = [dict(asdict(ln), bbox=list(ln.bbox)) for ln in self.lines]
+        d["regions"] = [list(r) for r in self.regions] if self.regions is not None else None
         d.pop("cached")
         return d
 
@@ -29,7 +31,8 @@ class OcrResult:
                           engine=x["engine"]) for x in d.get("lines", [])]
         return cls(lines=lines, rotation=d.get("rotation", 0), engine=d.get("engine", ""),
                    seconds=d.get("seconds", 0.0), error=d.get("error"),
-                   upright_image_path=d.get("upright_image_path"), skew=d.get("skew", 0.0))
+                   upright_image_path=d.get("upright_image_path"), skew=d.get("skew", 0.0),
+                   regions=[tuple(r) for r in d["regions"]] if d.get("regions") is not None else None)
 
 
 def clamp_bbox(x0: float, y0: float, x1: float, y1: float, w: float, h: float) -> tuple[float, float, float, float]:

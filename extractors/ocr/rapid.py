@@ -344,9 +344,10 @@ def _finish(best: tuple[dict, int, list[tuple[list, str, float]], tuple[int, int
     return out, rot, 0.0
 
 
-def read_crop(img: np.ndarray, timeout: float | None = None) -> list[dict]:
-    """Lines of a small crop (pixel coordinates), line classifier on: crops are upright.
+def read_crop(img: np.ndarray, timeout: float | None = None, use_cls: bool = True) -> list[dict]:
+    """Lines of a small crop (pixel coordinates), line classifier on unless the caller knows
+    the crop's text is upright.
 
     Raises OcrTimeout when `timeout` seconds pass first."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    return merge_rows(detect(img, deadline, use_cls=True))
+    return merge_rows(detect(img, deadline, use_cls=use_cls))

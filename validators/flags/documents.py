@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from extractors.isolation import guarded
+from extractors.layer_regions import ID_TOKEN, inside
 from extractors.page_image import is_cached
 from extractors.records import DossierRecord, Page, Provenance, TextLine
 from validators.findings import Flag
@@ -19,9 +20,9 @@ from validators.forensics.pdf import inspect_pdf, pages_changed_by_updates
 # birth year, a certificate serial) to another digit, and "any one error in 18" would hide
 # exactly the edit this flag exists for. Known blind spot: an edit within a pair (3 -> 8).
 CONFUSABLE = [set("0ODQ"), set("1IL7"), set("5S"), set("8B3"), set("2Z"), set("6GB"), set("XK"), set("9G")]
-# Identifier-like tokens: ID numbers, USCCs, certificate numbers (16 digits, S/Y + 19),
-# account numbers — any run of 10+ digits, optionally with one leading letter or trailing X.
-_ID_TOKEN = re.compile(r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|[A-Z]?\d{10,}X?)(?![0-9A-Z])")
+# Identifier-like tokens (ID, USCC, certificate and account numbers): the ones the OCR
+# stage reads the image around (extractors.layer_regions).
+_ID_TOKEN = ID_TOKEN
 MIN_OCR_CONFIDENCE = 0.5  # below this mean OCR confidence the page image was not read well enough
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -84,7 +85,9 @@ def _page_names(record: DossierRecord, page: Page) -> set[str]:
 
 def missing_layer_tokens(record: DossierRecord, page: Page) -> dict[str, list[TextLine]]:
     """Identifiers and names a text-layer page states that OCR of its image does not show,
-    each with the layer lines stating it; empty where OCR read too little to compare."""
+    each with the layer lines stating it; empty where OCR read too little to compare. Where
+    only regions of the image were read (`page.ocr_regions`), only what the layer states
+    inside them is compared."""
     if page.text_source != "text_layer" or not page.ocr_lines:
         return {}
     ocr = _clean("".join(line.text for line in page.ocr_lines))
@@ -94,8 +97,10 @@ def missing_layer_tokens(record: DossierRecord, page: Page) -> dict[str, list[Te
         return {}
     layer = _clean("\n".join(line.text for line in page.lines))
     tokens = set(_ID_TOKEN.findall(layer)) | _page_names(record, page)
-    return {t: [line for line in page.lines if t in _clean(line.text)]
-            for t in sorted(tokens) if not _near(t, ocr)}
+    stated = {t: [line for line in page.lines if t in _clean(line.text)] for t in sorted(tokens)}
+    return {t: lines for t, lines in stated.items()
+            if (page.ocr_regions is None or any(inside(line.bbox, page.ocr_regions) for line in lines))
+            and not _near(t, ocr)}
 
 
 def text_layer_flags(record: DossierRecord) -> list[Flag]:
