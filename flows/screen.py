@@ -152,9 +152,9 @@ def screen_batch(settings: RunSettings) -> dict:
             "ocr_images": ocr_images}
 
 
-def _extract_in_chunks(run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]) -> tuple[dict, list[str]]:
+def _extract_in_chunks(run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]) -> tuple[dict, list[dict]]:
     """Pass 1, CHUNK_DOSSIERS dossiers at a time: read, OCR, extract (records go to the
-    cache). Returns the dossiers a stage failed on as a whole, and the images OCR'd."""
+    cache). Returns the dossiers a stage failed on as a whole, and the OCR jobs run (image, regions)."""
     run.progress.plan("读取文件", len(pending))
     run.progress.plan("文字识别", 0, unit="页", grows=True)
     run.progress.plan("分类与字段抽取", len(pending))
