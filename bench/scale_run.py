@@ -1,7 +1,7 @@
 """A large batch screened end to end: wall time, peak memory, time per stage.
 
     python -m bench.scale_run --dossiers 1000 [--batch DIR] [--out DIR] [--rerun] [--dask]
-                              [--add-one] [--workers N] [--keep]
+                              [--add-one] [--workers N] [--keep] [--whole K]
 
 Without --batch, `python -m sample_dossiers.generator --bulk` makes the batch (clean
 text-layer dossiers, each with its own unit and people). Each screening runs as its own
@@ -11,6 +11,8 @@ twice a second. Printed per run: wall seconds, peak memory, seconds per stage.
 
 --rerun    the same batch into the same folder again: what a resumed or repeated run costs
 --add-one  one more dossier added to the screened batch, screened into the same folder
+--whole K  only the first K generated dossiers complete, the rest their Word form alone
+           (a batch of thousands whose generation and OCR stay affordable)
 --dask     the same batch on a Dask LocalCluster with 2 worker processes (prefect-dask),
            into a folder of its own
 """
@@ -73,10 +75,11 @@ def measured(label: str, batch: Path, out: Path, args, dask_address: str = "") -
     return run
 
 
-def generate(n: int, dest: Path, seed: int, workers: int) -> float:
+def generate(n: int, dest: Path, seed: int, workers: int, whole: int | None = None) -> float:
     t0 = time.perf_counter()
+    extra = ["--whole", str(whole)] if whole is not None else []
     subprocess.run([sys.executable, "-m", "sample_dossiers.generator", "--bulk", "--out", str(dest), "--count", str(n),
-                    "--seed", str(seed), "--workers", str(workers)], check=True, stdout=subprocess.DEVNULL)
+                    "--seed", str(seed), "--workers", str(workers), *extra], check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
 
@@ -102,6 +105,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dask", action="store_true")
     ap.add_argument("--extrapolate-to", dest="target", type=int, default=1000)
     ap.add_argument("--keep", action="store_true", help="keep the generated batch and outputs")
+    ap.add_argument("--whole", type=int, help="only the first N generated dossiers complete (text-layer PDF + form), "
+                                              "the rest their Word form alone")
     args = ap.parse_args(argv)
     args.registry = None
     work = Path(tempfile.mkdtemp(prefix="scale-run-"))
@@ -111,8 +116,9 @@ def main(argv=None) -> int:
         batch = args.batch
     else:
         batch = work / "batch"
-        secs = generate(n + (1 if args.add_one else 0), batch, args.seed, args.workers)
-        print(f"generated {n} dossiers (bulk, text-layer) in {secs:.1f} s")
+        secs = generate(n + (1 if args.add_one else 0), batch, args.seed, args.workers, args.whole)
+        kind = "bulk, text-layer" if args.whole is None else f"bulk: {min(args.whole, n)} complete, the rest forms alone"
+        print(f"generated {n} dossiers ({kind}) in {secs:.1f} s")
     extra = None
     if args.add_one:
         names = sorted(p.name for p in batch.iterdir())

@@ -83,11 +83,12 @@ def main(argv=None) -> int:
     ap.add_argument("--dpi", type=int, help="override every scan's resolution (fast test runs)")
     ap.add_argument("--bulk", action="store_true", help="many clean text-layer dossiers, cheaply (scale runs; ids B0001…)")
     ap.add_argument("--workers", type=int, default=0, help="--bulk: processes (default: one per core)")
+    ap.add_argument("--whole", type=int, help="--bulk: only the first N dossiers complete, the rest their Word form alone")
     a = ap.parse_args(argv)
     if a.bulk:
         from .bulk import generate_bulk
 
-        ids = generate_bulk(a.out, a.seed, a.count, a.truth, a.workers)
+        ids = generate_bulk(a.out, a.seed, a.count, a.truth, a.workers, whole=a.whole)
         print(f"{len(ids)} dossiers in {a.out}")
         return 0
     res = generate(a.out, a.seed, a.count, a.variant, a.registry, a.truth, a.dpi)

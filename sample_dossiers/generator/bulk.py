@@ -86,11 +86,13 @@ def _text_pdf(writer: DossierWriter, rel: str, layouts) -> Path:
 
 
 def generate_bulk(out: Path, seed: int, count: int, truth: Path | None = None, workers: int = 0,
-                  forms_only: bool = False) -> list[str]:
+                  forms_only: bool = False, whole: int | None = None) -> list[str]:
     """`forms_only`: each dossier is its Word application form alone (no truth written): a
-    batch read without OCR or page images, for quick tests of how the flow is wired."""
+    batch read without OCR or page images, for quick tests of how the flow is wired.
+    `whole`: only the first `whole` dossiers are complete, the rest forms alone (a large
+    batch whose generation and OCR stay affordable; say so wherever it is measured)."""
     out, truth = fresh_dirs(out, truth)
-    jobs = [(out, truth, seed, i, forms_only) for i in range(count)]
+    jobs = [(out, truth, seed, i, forms_only or (whole is not None and i >= whole)) for i in range(count)]
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         return [_write_one(j) for j in jobs]
