@@ -93,11 +93,14 @@ def review_image(image_path: str) -> bytes:
     return data.tobytes()
 
 
+_PLAIN_RENDER = re.compile(r"_p\d+_\d+dpi\.png$")  # extractors/carriers/pdf.py's render names
+
+
 def _drawn_from_pdf(page: Page, pdfs: dict[str, str]) -> bool:
-    """A text-layer page whose image is PDFium's plain 300 dpi render of it (not an embedded
-    scan, not turned upright afterwards): drawing it again smaller shows the same page."""
+    """A text-layer page whose image is PDFium's plain render of it (not an embedded scan,
+    not turned upright afterwards): drawing it again at review size shows the same page."""
     return (page.file in pdfs and page.text_source == "text_layer" and not page.source_image and not page.rotation
-            and bool(page.width and page.height) and str(page.image_path).endswith("_300dpi.png"))
+            and bool(page.width and page.height) and _PLAIN_RENDER.search(str(page.image_path)) is not None)
 
 
 @page_memo
