@@ -460,6 +460,7 @@ def test_reused_image(tmp_path):
     im = Image.open(tmp_path / "a_card.png")
     im.crop((25, 20, 975, 610)).resize((800, 496)).save(tmp_path / "b_copy.jpg", quality=60)
     b.page("id_0.jpg", 1).image_path = str(tmp_path / "b_copy.jpg")
+    b.page("id_0.jpg", 1).lines = a.page("id_0.jpg", 1).lines  # what reading the copy gives
     f = [f for f in run(a, [b]).flags if f.code == "REUSED_IMAGE"]
     assert f and "D2" in f[0].detail and f[0].severity == "high"
 
@@ -478,6 +479,7 @@ def test_reused_image_figures_do_not_depend_on_which_dossier_is_judged_first(tmp
     im = Image.open(tmp_path / "a_card.png")
     im.crop((25, 20, 975, 610)).resize((800, 496)).save(tmp_path / "b_copy.jpg", quality=60)
     b.page("id_0.jpg", 1).image_path = str(tmp_path / "b_copy.jpg")
+    b.page("id_0.jpg", 1).lines = a.page("id_0.jpg", 1).lines  # what reading the copy gives
     rs = load_ruleset(AS_OF)
 
     def details(order):
@@ -488,6 +490,40 @@ def test_reused_image_figures_do_not_depend_on_which_dossier_is_judged_first(tmp
     first, second = details([a, b]), details([b, a])
     assert first["D1"] and first["D2"]
     assert first == second
+
+
+def test_a_template_page_printing_no_identifier_is_not_a_reused_image(tmp_path):
+    """Two units' contracts exported from one template: a page of clauses alone is pixel for
+    pixel the same in both (no scan texture, no name or number on it). That is the template,
+    not one image filed twice; a page that prints the holder's number still is one."""
+    try:
+        f = ImageFont.truetype(FONT, 30)
+    except OSError:
+        pytest.skip("CJK font missing")
+    clauses = ["第五条 乙方的工作时间按国家规定执行。", "第六条 甲方依法为乙方缴纳社会保险费。", "第七条 本合同一式两份，甲乙双方各执一份。"]
+    im = Image.new("RGB", (1240, 1754), "white")
+    d = ImageDraw.Draw(im)
+    for i, t in enumerate(clauses):
+        d.text((120, 200 + i * 80), t, fill="black", font=f)
+    im.save(tmp_path / "clauses.png")
+    a = good_record(tmp_path / "a", "D1", images=True)
+    b = good_record(tmp_path / "b", "D2", unit="佛山市高明区另一有限公司", code=make_uscc(org_body="MA4UQ7R4"),
+                    account="44050166099999999999", id_offset=100, images=True)
+    for rec in (a, b):
+        for p in rec.pages:
+            p.image_path = None
+        page = rec.page("contract_0.jpg", 1)
+        page.image_path = str(tmp_path / "clauses.png")
+        page.lines = [TextLine(t, (0.1, 0.1 + i * 0.05, 0.9, 0.14 + i * 0.05), 1.0, "text_layer") for i, t in enumerate(clauses)]
+    assert "REUSED_IMAGE" not in codes(run(a, [b]))
+    # the same page with the holder's number on it, filed by both units: one image
+    d.text((120, 500), "乙方身份证号码 " + a.members[0].id_number, fill="black", font=f)
+    im.save(tmp_path / "clauses_numbered.png")
+    for rec in (a, b):
+        page = rec.page("contract_0.jpg", 1)
+        page.image_path = str(tmp_path / "clauses_numbered.png")
+        page.lines = page.lines + [TextLine("乙方身份证号码 " + a.members[0].id_number, (0.1, 0.3, 0.9, 0.34), 1.0, "text_layer")]
+    assert "REUSED_IMAGE" in codes(run(a, [b]))
 
 
 def _pdf_record(tmp_path, edited):

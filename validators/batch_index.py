@@ -241,7 +241,7 @@ def image_candidates(images: list[ImageEntry]) -> tuple[dict[int, list[int]], di
     with its nearest blocks on other people's pages."""
     codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade, e.numbers) for e in images]
     partners: dict[int, list[int]] = {}
-    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, MIN_SHARED_NUMBERS):
+    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, MIN_SHARED_NUMBERS, PERSON_DOCUMENTS):
         partners.setdefault(i, []).append(j)
         partners.setdefault(j, []).append(i)
     blocks = [(i, k) for i, e in enumerate(images) if e.person for k in range(len(e.fp.regions))]

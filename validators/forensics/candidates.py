@@ -22,9 +22,11 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   image_hash.texture_level, is below `texture_min`) has no shade, and is paired by phash
   within image_hash.PHASH_CANDIDATE (such a pair can only be one image if nothing differs,
   and a copy scaled down may have lost its texture) with the pages of its type that print
-  the same numbers (sharing_numbers: an inverted index on the page's printed numbers, so
-  the pairs tried grow with the copies, not with the square of the batch). Only a page that
-  prints fewer than two numbers (nothing read) is paired with every page of its type.
+  the same distinctive numbers (sharing_numbers: an inverted index on the page's printed
+  numbers less those most pages of its type print, so the pairs tried grow with the copies,
+  not with the square of the batch). Only a person's document that prints no distinctive
+  number (nothing read) is paired with every page of its type; a unit's page that prints
+  none is template text and is not paired (page_pairs).
 - a picture block (a portrait; image_hash.pictorial_regions) is coded by the phash of its
   normalised crop; its `region_neighbours` nearest blocks within `region_radius` are the
   blocks it is compared with (image_hash.same_region). A block of template artwork has many
@@ -39,6 +41,7 @@ counts and the recall at batch scale are printed by `python -m bench.index_scale
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +121,8 @@ def _within(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.nda
     return rows, found.astype(np.int64), dist.astype(np.int64)
 
 
-def sharing_numbers(numbers: list[frozenset], min_shared: float) -> set[tuple[int, int]]:
-    """Pairs (i < j) of sets of 2+ numbers that share at least `min_shared` of the smaller
+def sharing_numbers(numbers: list[frozenset], min_shared: float, min_size: int = 2) -> set[tuple[int, int]]:
+    """Pairs (i < j) of sets of `min_size`+ numbers that share at least `min_shared` of the smaller
     set, found without trying every pair (prefix filtering, as in set-similarity joins):
     numbers are ordered rarest first, and a set shares enough with a larger one only if one
     of its first len - need + 1 numbers is among the other's. Common numbers (a year
@@ -134,7 +137,7 @@ def sharing_numbers(numbers: list[frozenset], min_shared: float) -> set[tuple[in
             postings.setdefault(x, []).append(i)
     out: set[tuple[int, int]] = set()
     for i, s in enumerate(numbers):
-        if len(s) < 2:
+        if len(s) < min_size:
             continue
         need = int(np.ceil(min_shared * len(s) - 1e-9))
         prefix = sorted(s, key=lambda x: (frequency[x], x))[:len(s) - need + 1]
@@ -149,18 +152,27 @@ def sharing_numbers(numbers: list[frozenset], min_shared: float) -> set[tuple[in
     return out
 
 
-def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5) -> list[tuple[int, int]]:
+def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5,
+               phash_alone: Collection[str] | None = None) -> list[tuple[int, int]]:
     """Candidate pairs (i < j) of `pages`: scanned pages by shade and phash; a page without
     texture (exported: nothing of a scan to keep) by phash within `phash_radius`
-    (image_hash.PHASH_CANDIDATE) and, where both pages print 2+ numbers, only with pages
-    that share `min_shared` of them (an unedited image prints the same numbers: pairs that
-    do not are never aligned, batch_index.worth_aligning), looked up by sharing_numbers
-    rather than among every page of its type."""
+    (image_hash.PHASH_CANDIDATE) and only with pages that share `min_shared` of its
+    distinctive numbers (an unedited image prints the same numbers: pairs that do not are
+    never aligned, batch_index.worth_aligning), looked up by sharing_numbers rather than
+    among every page of its type. A number printed on more than `common_number_pages` pages
+    of the type (a year, the district's digits of a credit code) tells no page from another
+    and is left out.
+
+    A page without texture that prints no distinctive number is paired by phash with every
+    page of its type only in the groups `phash_alone` names (None: all), the person
+    documents, where it means the identifiers were not read. A unit's page without one (a
+    contract's clauses) is the template's own text, the same in every dossier by design,
+    which no pixel match can tell from a reuse: it is not paired."""
     out: set[tuple[int, int]] = set()
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(pages):
         groups.setdefault(p.group, []).append(i)
-    for members in groups.values():
+    for group, members in groups.items():
         if len(members) < 2:
             continue
         ph = np.stack([pages[i].phash for i in members])
@@ -172,24 +184,36 @@ def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5
                 a, b = textured[r], textured[f]
                 if a < b and hamming(ph[a], ph[b]) <= THRESHOLDS["textured_phash_radius"]:
                     out.add((members[a], members[b]))
-        numbers = [pages[i].numbers for i in members]
-        few = [k for k in range(len(members)) if len(numbers[k]) < 2]
+        numbers = distinctive_numbers([pages[i].numbers for i in members])
         plain = [k for k, i in enumerate(members) if pages[i].shade is None]
-        # a page that prints too few numbers to tell: by phash with every page of its type
-        few_plain = [k for k in plain if len(numbers[k]) < 2]
-        if few_plain:
-            rows, found, _ = _within(ph, ph[few_plain], phash_radius)
-            out.update(_ordered(members, few_plain[r], int(f)) for r, f in zip(rows, found) if few_plain[r] != f)
-        rich_plain = [k for k in plain if len(numbers[k]) >= 2]
-        if rich_plain and few:
-            rows, found, _ = _within(ph[few], ph[rich_plain], phash_radius)
-            out.update(_ordered(members, rich_plain[r], few[f]) for r, f in zip(rows, found) if rich_plain[r] != few[f])
+        rich_plain = [k for k in plain if numbers[k]]
+        if phash_alone is None or group in phash_alone:
+            # a page that prints no distinctive number: by phash with every page of its type
+            few = [k for k in range(len(members)) if not numbers[k]]
+            few_plain = [k for k in plain if not numbers[k]]
+            if few_plain:
+                rows, found, _ = _within(ph, ph[few_plain], phash_radius)
+                out.update(_ordered(members, few_plain[r], int(f)) for r, f in zip(rows, found) if few_plain[r] != f)
+            if rich_plain and few:
+                rows, found, _ = _within(ph[few], ph[rich_plain], phash_radius)
+                out.update(_ordered(members, rich_plain[r], few[f]) for r, f in zip(rows, found) if rich_plain[r] != few[f])
         if rich_plain:
             plain_set = set(rich_plain)
-            for a, b in sharing_numbers(numbers, min_shared):
+            for a, b in sharing_numbers(numbers, min_shared, min_size=1):
                 if (a in plain_set or b in plain_set) and hamming(ph[a], ph[b]) <= phash_radius:
                     out.add(_ordered(members, a, b))
     return sorted(out)
+
+
+def distinctive_numbers(numbers: list[frozenset]) -> list[frozenset]:
+    """Each page's numbers without those printed on more than `common_number_pages` of the
+    pages (of one document type)."""
+    frequency: dict[str, int] = {}
+    for s in numbers:
+        for x in s:
+            frequency[x] = frequency.get(x, 0) + 1
+    common = {x for x, n in frequency.items() if n > THRESHOLDS["common_number_pages"]}
+    return [s - common if common & s else s for s in numbers]
 
 
 def _ordered(members: list[int], a: int, b: int) -> tuple[int, int]:
