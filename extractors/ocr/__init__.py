@@ -61,13 +61,10 @@ def ocr_page(image_path: str | Path, engine: str = "tesseract", timeout: float =
     """
     t0 = time.monotonic()
     path = Path(image_path)
-    mod = ENGINES.get(engine)
-    if mod is None:
-        return OcrResult(engine=engine, error=f"unknown_engine: {engine}")
-    try:
-        digest = cache.image_digest(path)
-    except OSError:
-        return OcrResult(engine=engine, error="image_unreadable")
+    found = _engine_and_digest(path, engine)
+    if isinstance(found, OcrResult):
+        return found
+    mod, digest = found
     key = cache.cache_key(digest, engine, mod.version(), {**mod.settings(), "clean": textclean.VERSION})
     hit = cache.load(cache_dir, key)
     if hit is not None:
@@ -158,6 +155,17 @@ def reread(image_path: str | Path, bbox: tuple[float, float, float, float],
         return []
 
 
+def _engine_and_digest(path: Path, engine: str):
+    """(engine module, image digest for the cache key), or the OcrResult saying why not."""
+    mod = ENGINES.get(engine)
+    if mod is None:
+        return OcrResult(engine=engine, error=f"unknown_engine: {engine}")
+    try:
+        return mod, cache.image_digest(path)
+    except OSError:
+        return OcrResult(engine=engine, error="image_unreadable")
+
+
 # A region read this little (no run of 6 digits, fewer than 2 CJK characters) did not find
 # the printed line its layer box points to: the whole page is read instead.
 _READ_SOMETHING = re.compile(r"\d{6}|[\u4e00-\u9fff].*[\u4e00-\u9fff]")
@@ -172,13 +180,10 @@ def ocr_regions(image_path: str | Path, regions: list[tuple[float, float, float,
     printed) the whole page is read (`ocr_page`) and `regions` is None. Never raises."""
     t0 = time.monotonic()
     path = Path(image_path)
-    mod = ENGINES.get(engine)
-    if mod is None:
-        return OcrResult(engine=engine, error=f"unknown_engine: {engine}")
-    try:
-        digest = cache.image_digest(path)
-    except OSError:
-        return OcrResult(engine=engine, error="image_unreadable")
+    found = _engine_and_digest(path, engine)
+    if isinstance(found, OcrResult):
+        return found
+    mod, digest = found
     boxes = [tuple(float(v) for v in r) for r in regions]
     key = cache.cache_key(digest, engine, mod.version(),
                           {**mod.settings(), "clean": textclean.VERSION, "regions": boxes, "scale": REGION_SCALE})
