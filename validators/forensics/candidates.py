@@ -51,19 +51,57 @@ THRESHOLDS: dict = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" 
 
 SHADE_GRID = 9
 _SHADE_STEP = 4  # the page is reduced this much before the cells are read: the shading is slow
+_SHADE_BLUR = 2.0
+_CELL_PAPER_MIN = 0.1  # of a cell: with less paper left, the cell is read whole
+
+
+def fill_mask(gray: np.ndarray) -> np.ndarray:
+    """Where a working-width grey page (uint8) shows no paper: the region of one exact grey
+    level reaching a corner, as a copy turned on a canvas (its corners filled), padded or
+    pasted leaves. A scan's paper carries noise, so no such region grows on it beyond a few
+    pixels; a flat fill is the editor's colour, usually brighter than the paper, and would
+    otherwise set the paper level of every cell it covers. Widened by the shade blur's reach
+    (2 sigma), which mixes the fill into the paper beside it."""
+    h, w = gray.shape
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    work = np.ascontiguousarray(gray)
+    for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
+        if not mask[y + 1, x + 1]:
+            cv2.floodFill(work, mask, (x, y), 0, 0, 0, 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+    reach = 2 * int(np.ceil(2 * _SHADE_BLUR)) + 1
+    return cv2.dilate(mask[1:-1, 1:-1], np.ones((reach, reach), np.uint8)) > 0
 
 
 def shade_cells(gray: np.ndarray) -> np.ndarray:
     """The paper level of each cell of a SHADE_GRID x SHADE_GRID grid over a working-width
-    grey page (float32)."""
+    grey page (uint8; float32 cells), read where the page shows paper (fill_mask)."""
     h, w = gray.shape
-    small = cv2.resize(cv2.GaussianBlur(gray, (0, 0), 2.0), (max(SHADE_GRID, w // _SHADE_STEP), max(SHADE_GRID, h // _SHADE_STEP)),
-                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    size = (max(SHADE_GRID, w // _SHADE_STEP), max(SHADE_GRID, h // _SHADE_STEP))
+    small = cv2.resize(cv2.GaussianBlur(gray, (0, 0), _SHADE_BLUR), size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    fill = fill_mask(gray.astype(np.uint8))
+    paper = cv2.resize(fill.view(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA) == 0
     sh, sw = small.shape
     ys = np.linspace(0, sh, SHADE_GRID + 1).astype(int)
     xs = np.linspace(0, sw, SHADE_GRID + 1).astype(int)
-    return np.array([[np.percentile(small[ys[i]:ys[i + 1], xs[j]:xs[j + 1]], 90) for j in range(SHADE_GRID)]
-                     for i in range(SHADE_GRID)], np.float32)
+    # every cell's pixels in one padded array (NaN beyond the cell), read by one call
+    whole = np.full((SHADE_GRID, SHADE_GRID, np.diff(ys).max() * np.diff(xs).max()), np.nan, np.float32)
+    kept = whole.copy()
+    for i in range(SHADE_GRID):
+        for j in range(SHADE_GRID):
+            cell = small[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].ravel()
+            whole[i, j, :cell.size] = cell
+            keep = cell[paper[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].ravel()]
+            if keep.size >= _CELL_PAPER_MIN * cell.size:
+                kept[i, j, :keep.size] = keep
+            else:
+                kept[i, j, :cell.size] = cell
+    # the 90th percentile (numpy's linear rule) of each cell: NaN sorts last
+    ordered = np.sort(kept, axis=2)
+    at = 0.9 * (np.count_nonzero(~np.isnan(kept), axis=2) - 1)
+    lo = np.floor(at).astype(int)
+    below = np.take_along_axis(ordered, lo[..., None], 2)[..., 0]
+    above = np.take_along_axis(ordered, np.ceil(at).astype(int)[..., None], 2)[..., 0]
+    return (below + (at - lo) * (above - below)).astype(np.float32)
 
 
 def shade_codes(cells: list[np.ndarray]) -> np.ndarray:
