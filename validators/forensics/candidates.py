@@ -13,7 +13,9 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   re-saving, scaling, cropping by a few per cent, turning by a degree or two, added grain,
   and through a retouch that paints the holder's data over in the paper's colour. Each cell of
   a 9 x 9 grid is the paper level (a high percentile of the blurred page, which ignores the
-  print); the median field of the batch's pages of that type (what the template prints) is
+  print), read where the page shows paper: the flat fill an editor leaves in the corners of
+  a copy it turned (or on a canvas it padded) is not paper, and, brighter than the paper, it
+  would set the level of every outer cell it reaches (fill_mask); the median field of the batch's pages of that type (what the template prints) is
   taken away, and the code is the sign of each step between neighbouring cells (horizontal
   and vertical: 128 bits), so a change of brightness, contrast or gamma keeps it. Two scanned
   pages are a candidate pair when their shade codes are within `shade_radius` and their
@@ -33,9 +35,11 @@ exact binary search) over codes that a reuse keeps and a second printing does no
 The radii and the texture floor are in validators/data/candidates.yaml. They were chosen
 from the distances printed by `python -m bench.reuse_pairs --codes` (code
 distances of every reused copy to its source, and of every two holders' printings of one
-template, per template and reuse kind): each radius lies above the largest distance of a
-reused copy, and the shade radius well below the distances of two printings. The candidate
-counts and the recall at batch scale are printed by `python -m bench.index_scale`.
+template, per template and reuse kind) and, at batch scale, by `python -m bench.index_scale
+--codes`: each radius lies above the largest distance of a reused copy, and the shade radius
+below nearly all distances of two printings (the few two printings within it are aligned
+and told apart by their texture). The candidate counts and the recall at batch scale are
+printed by `python -m bench.index_scale`.
 """
 from __future__ import annotations
 
