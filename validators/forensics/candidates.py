@@ -15,9 +15,10 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   a 9 x 9 grid is the paper level (a high percentile of the blurred page, which ignores the
   print), read where the page shows paper: the flat fill an editor leaves in the corners of
   a copy it turned (or on a canvas it padded) is not paper, and, brighter than the paper, it
-  would set the level of every outer cell it reaches (fill_mask); the median field of the batch's pages of that type (what the template prints) is
-  taken away, and the code is the sign of each step between neighbouring cells (horizontal
-  and vertical: 128 bits), so a change of brightness, contrast or gamma keeps it. Two scanned
+  would set the level of every outer cell it reaches (fill_mask). The median field of the
+  batch's pages of that type (what the template prints) is taken away, and the code is the
+  sign of each step between neighbouring cells (horizontal and vertical: 128 bits), so a
+  change of brightness, contrast or gamma keeps it. Two scanned
   pages are a candidate pair when their shade codes are within `shade_radius` and their
   phash within `textured_phash_radius` (which covers crops beyond image_hash.PHASH_CANDIDATE).
 - a page without scan texture (exported from a document: its texture level, see
@@ -87,18 +88,15 @@ def shade_cells(gray: np.ndarray) -> np.ndarray:
     sh, sw = small.shape
     ys = np.linspace(0, sh, SHADE_GRID + 1).astype(int)
     xs = np.linspace(0, sw, SHADE_GRID + 1).astype(int)
-    # every cell's pixels in one padded array (NaN beyond the cell), read by one call
-    whole = np.full((SHADE_GRID, SHADE_GRID, np.diff(ys).max() * np.diff(xs).max()), np.nan, np.float32)
-    kept = whole.copy()
+    # every cell's paper pixels in one padded array (NaN beyond them), read at once
+    kept = np.full((SHADE_GRID, SHADE_GRID, np.diff(ys).max() * np.diff(xs).max()), np.nan, np.float32)
     for i in range(SHADE_GRID):
         for j in range(SHADE_GRID):
             cell = small[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].ravel()
-            whole[i, j, :cell.size] = cell
             keep = cell[paper[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].ravel()]
-            if keep.size >= _CELL_PAPER_MIN * cell.size:
-                kept[i, j, :keep.size] = keep
-            else:
-                kept[i, j, :cell.size] = cell
+            if keep.size < _CELL_PAPER_MIN * cell.size:
+                keep = cell
+            kept[i, j, :keep.size] = keep
     # the 90th percentile (numpy's linear rule) of each cell: NaN sorts last
     ordered = np.sort(kept, axis=2)
     at = 0.9 * (np.count_nonzero(~np.isnan(kept), axis=2) - 1)
