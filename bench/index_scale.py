@@ -1,6 +1,6 @@
 """REUSED_IMAGE's candidate index at batch scale, without OCR.
 
-    python -m bench.index_scale [--dossiers 100,300,1000] [--workers 2] [--cache DIR] [--seed S]
+    python -m bench.index_scale [--dossiers 100,300,1000] [--workers 2] [--cache DIR] [--seed S] [--codes]
 
 Each synthetic dossier holds three page images: its member's ID card copy and skill-level
 certificate (person documents, with a portrait) and its unit's business licence, drawn by
@@ -18,10 +18,11 @@ validators.batch_index._fingerprints and image_candidates, then validators.flags
 reused_image_flags for every dossier (candidate pairs aligned, tile-correlated, texture-
 tested; picture blocks compared). Printed per size: seconds (index, judging), peak RSS,
 candidate page pairs and picture-block pairs, verified (flagged) pairs, recall on the planted
-reuses (each miss named, and whether the search or the verification lost it), false flags on
+reuses (each miss named, whether the search or the verification lost it, and what they saw:
+shade and phash distances against the radii, texture levels, the verdict), false flags on
 look-alikes (two reuses of one source scan are one scan, and counted apart); CPU seconds too,
-as the wall time on a shared machine counts waits. Drawing time is printed apart. The last
-line is
+as the wall time on a shared machine counts waits. Drawing time is printed apart. With
+--codes, what the radii and texture floors have to separate (code_margins). The last line is
 
     index_scale: n=N seconds=S pairs=P recall=R
 
@@ -205,13 +206,99 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
         if p not in flagged:
             i, j = (position[x] for x in p)
             where = "not a candidate" if j not in index.image_partners.get(i, []) else "candidate, not verified"
-            missed.append(f"{planted[p]}:{'/'.join(sorted(d for d, _ in p))} ({where})")
+            missed.append(f"{planted[p]}:{'/'.join(sorted(d for d, _ in p))} ({where}; {why_missed(index, i, j)})")
     false = [p for p in flagged if not same_scan(p)]
     return {"n": len(items), "pages": len(args), "fingerprint_s": t_fp, "index_s": t_index, "pairs_s": t_pairs, "seconds": seconds, "cpu": cpu,
             "page_pairs": page_pairs, "block_pairs": block_pairs, "blocks_aligned": blocks_aligned, "verified": len(flagged), "planted": len(planted),
             "found": len(found), "high": sum("high" in flagged[p] for p in found), "missed": sorted(missed), "false": len(false),
             "copies_of_one_scan": sum(1 for p in flagged if p not in planted and same_scan(p)),
-            "false_pairs": [sorted(p) for p in false][:5]}
+            "false_pairs": [sorted(p) for p in false][:5],
+            "codes": code_margins(index, planted, root) if CODES else None}
+
+
+CODES = False  # --codes: code_margins for each size
+
+
+def code_margins(index, planted: dict, root: dict) -> list[str]:
+    """What the search's radii and the texture floors have to separate, measured on the
+    batch: per document type, each planted kind's largest shade and phash distance to its
+    source, the shade distances of every two different sheets (look-alikes), and the lowest
+    texture levels of clean pages and of planted copies; then the texture test of the aligned
+    pairs whose weaker texture is below image_hash.NOISE_FLOOR_MIN."""
+    import numpy as np
+
+    from validators.forensics import candidates, image_hash
+
+    out = []
+    position = {(e.dossier_id, e.file): i for i, e in enumerate(index.images)}
+    copy_of = {}
+    for p, kind in planted.items():
+        for x in p:
+            if x in root:
+                copy_of[x] = kind
+    for group in sorted({e.doc_type for e in index.images}):
+        members = [i for i, e in enumerate(index.images) if e.doc_type == group and e.fp.shade is not None]
+        if len(members) < 2:
+            continue
+        bits = np.unpackbits(candidates.shade_codes([index.images[i].fp.shade for i in members]), axis=1)
+        phash = np.unpackbits(np.stack([candidates.hash_code(index.images[i].fp.phash) for i in members]), axis=1)
+        scan = [root.get(k, k) for k in ((index.images[i].dossier_id, index.images[i].file) for i in members)]
+        at = {i: n for n, i in enumerate(members)}
+        kinds: dict[str, list] = {}
+        for p, kind in planted.items():
+            i, j = (position[x] for x in p)
+            if i in at and j in at and index.images[i].doc_type == group:
+                kinds.setdefault(kind, []).append((int((bits[at[i]] ^ bits[at[j]]).sum()), int((phash[at[i]] ^ phash[at[j]]).sum())))
+        look = np.concatenate([(bits[n + 1:] ^ bits[n]).sum(1)[[scan[m] != scan[n] for m in range(n + 1, len(members))]]
+                               for n in range(len(members) - 1)])
+        radius = candidates.THRESHOLDS["shade_radius"]
+        out.append(f"codes {group}: look-alikes shade min {look.min()}, 0.1% {np.percentile(look, 0.1):.0f}, "
+                   f"1% {np.percentile(look, 1):.0f}, median {np.median(look):.0f}; within shade_radius {radius}: "
+                   f"{int((look <= radius).sum())} of {look.size}")
+        for kind, d in sorted(kinds.items()):
+            out.append(f"codes {group}: planted {kind}: shade max {max(x for x, _ in d)} (radius {radius}), "
+                       f"phash max {max(y for _, y in d)} (radius {candidates.THRESHOLDS['textured_phash_radius']}), n={len(d)}")
+        clean = [e.fp.texture for e in index.images if e.doc_type == group and (e.dossier_id, e.file) not in copy_of]
+        copies = [e.fp.texture for e in index.images if e.doc_type == group and (e.dossier_id, e.file) in copy_of]
+        out.append(f"codes {group}: texture level, clean pages min {min(clean):.2f} (1% {np.percentile(clean, 1):.2f}), "
+                   f"planted copies min {min(copies) if copies else float('nan'):.2f}; floor texture_min {candidates.THRESHOLDS['texture_min']}")
+    weak: dict[str, list] = {"planted": [], "look-alike": []}
+    for key, (_, info) in index.pair_verdicts.items():
+        level = info.get("noise_level")
+        if not level or min(level) >= image_hash.NOISE_FLOOR_MIN:
+            continue
+        pair = frozenset((d, f) for d, f, _ in key)
+        one = len({root.get(x, x) for x in pair}) == 1
+        response = info.get("noise_response", info.get("noise_weak_response"))
+        if response is not None:
+            weak["planted" if one else "look-alike"].append(response)
+    for side, responses in weak.items():
+        out.append(f"codes weak texture (a page below {image_hash.NOISE_FLOOR_MIN}): {side} pairs measured {len(responses)}"
+                   + (f", responses {min(responses):.3f}-{max(responses):.3f}, a shared peak (>= {image_hash.NOISE_SAME}) "
+                      f"{sum(r >= image_hash.NOISE_SAME for r in responses)}" if responses else ""))
+    return out
+
+
+def why_missed(index, i: int, j: int) -> str:
+    """What the search and the verification saw of a planted pair that did not flag: its
+    shade-code distance (as the search codes the pages of its type) against the radius, its
+    phash distance, both pages' texture levels, and the verdict where it was aligned."""
+    from validators.batch_index import pair_key
+    from validators.forensics import candidates
+
+    a, b = index.images[i], index.images[j]
+    out = [f"phash {candidates.hamming(candidates.hash_code(a.fp.phash), candidates.hash_code(b.fp.phash))}"
+           f"/{candidates.THRESHOLDS['textured_phash_radius']}", f"texture {a.fp.texture:.2f}/{b.fp.texture:.2f}"]
+    if a.fp.shade is not None and b.fp.shade is not None:
+        textured = [k for k, e in enumerate(index.images) if e.doc_type == a.doc_type and e.fp.shade is not None]
+        codes = candidates.shade_codes([index.images[k].fp.shade for k in textured])
+        out.insert(0, f"shade {candidates.hamming(codes[textured.index(i)], codes[textured.index(j)])}"
+                      f"/{candidates.THRESHOLDS['shade_radius']}")
+    verdict = index.pair_verdicts.get(pair_key(a, b))
+    if verdict:
+        info = verdict[1]
+        out.append(f"verdict {info.get('verdict')} (noise level {info.get('noise_level')}, response {info.get('noise_response')})")
+    return ", ".join(out)
 
 
 def cpu_seconds() -> float:
@@ -232,7 +319,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--scale", type=float, default=0.8, help="of the templates' drawing size")
     ap.add_argument("--cache", help="page images are kept here (default: a folder in the temp dir)")
+    ap.add_argument("--codes", action="store_true", help="print what the radii and texture floors separate (code_margins)")
     args = ap.parse_args(argv)
+    global CODES
+    CODES = args.codes
     sizes = sorted(int(s) for s in args.dossiers.split(","))
     folder = Path(args.cache or Path(tempfile.gettempdir()) / f"index_scale_{args.seed}_{args.scale}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -254,6 +344,8 @@ def main(argv=None) -> int:
             print("  missed:", ", ".join(r["missed"]))
         if r["false"]:
             print("  false:", r["false_pairs"])
+        for line in r["codes"] or []:
+            print("  " + line)
         last = (n, r["seconds"], r["page_pairs"], recall)
     n, s, p, rec = last
     print(f"index_scale: n={n} seconds={s:.1f} pairs={p} recall={rec:.3f}")

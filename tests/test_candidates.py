@@ -295,3 +295,98 @@ def test_a_large_page_keeps_its_working_image_packed(tmp_path):
     path.unlink()  # no file needed
     image_hash._GRAY_CACHE.clear()
     assert np.array_equal(image_hash.with_pixels(light).gray, full.gray)
+
+
+def _turned(page: np.ndarray, degrees: float, fill: int) -> np.ndarray:
+    """The page turned on a canvas grown to hold it, its corners filled with one colour (what
+    an image editor's rotate does)."""
+    h, w = page.shape
+    M = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    c, s = abs(M[0, 0]), abs(M[0, 1])
+    size = (int(w * c + h * s), int(h * c + w * s))
+    M[:, 2] += ((size[0] - w) / 2, (size[1] - h) / 2)
+    return cv2.warpAffine(page, M, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+def _scanned_pages(seed, n=20):
+    """n small scans of one template (a grey card and a band printed on every page; each
+    sheet's own slow shading and noise), uint8."""
+    rng = np.random.default_rng(seed)
+    h, w = 283, 200
+    template = np.full((h, w), 226, np.float32)
+    template[30:130, 38:162] = 214
+    template[175:190, :] = 190
+    return [np.clip(template + _smooth(rng, (h, w), 3.0) + rng.normal(0, 2, (h, w)), 0, 255).astype(np.uint8)
+            for _ in range(n)]
+
+
+def test_a_scan_turned_on_a_white_canvas_is_still_paired_with_its_source(monkeypatch):
+    """A reused scan turned by a degree or two: the canvas corners the editor fills (brighter
+    than the paper) set the paper level of the outer cells when read as paper, and the
+    copy's shade code drifts beyond the radius. Read where the page shows paper
+    (candidates.fill_mask), every copy is paired with its source, and no two sheets are."""
+    angles = (1.0, 1.5, 2.0, -2.0)
+
+    def search():
+        """(seed, degrees) -> the candidate pairs of 20 scans and a turned copy of the 4th."""
+        out = {}
+        for seed in (1, 2, 3):
+            pages = _scanned_pages(seed)
+            cells = [candidates.shade_cells(p) for p in pages]
+            for degrees in angles:
+                codes = [candidates.PageCode("qualification_certificate", np.zeros(8, np.uint8), c)
+                         for c in cells + [candidates.shade_cells(_turned(pages[3], degrees, 255))]]
+                out[seed, degrees] = set(candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE))
+        return out
+
+    copy = len(_scanned_pages(1))  # the copy's position in each batch
+    found = search()
+    assert all(pairs == {(3, copy)} for pairs in found.values()), found  # the copy, and no look-alike
+    # the same pages with the fill read as paper (the search before fill_mask)
+    monkeypatch.setattr(candidates, "fill_mask", lambda gray: np.zeros(gray.shape, bool))
+    missed = [case for case, pairs in search().items() if (3, copy) not in pairs]
+    assert missed, "the fill did not move any copy's code beyond the radius: the test shows nothing"
+
+
+@pytest.fixture(scope="module")
+def recompressed_licences(tmp_path_factory):
+    """A licence scan, a copy of it cropped 3-4 %, scaled unevenly and re-saved at JPEG
+    quality 50 (bench/reuse_pairs.py's kind; little of the scan's texture left), and another
+    unit's printing of the template re-saved as hard."""
+    from bench import index_scale as ix
+    from bench.reuse_pairs import REUSE, jpeg
+
+    folder = tmp_path_factory.mktemp("recompressed")
+    source = ix._scan("licence", 1, 0.7, 16)[2]
+    copy = REUSE["crop3-4%+jpeg50+uneven_scale"](source, random.Random(16))
+    other = jpeg(ix._scan("licence", 2, 0.7, 8)[2], 35)
+    paths = {}
+    for name, img in (("S", source), ("C", copy), ("O", other)):
+        paths[name] = folder / f"{name}.jpg"
+        img.save(paths[name], quality=92)
+    return paths
+
+
+def test_a_hard_recompressed_crop_is_proved_one_scan_by_its_weak_texture(recompressed_licences, monkeypatch):
+    """The copy's texture level lies between the candidate search's texture floor and
+    NOISE_FLOOR_MIN: too weak to show two sheets apart, and before, the pair was judged on
+    content alone, where the crop's resampling and JPEG differ (no flag). Its texture
+    still peaks where the source's does: one scan, high. The other unit's printing, as weak,
+    shows no peak and is not flagged."""
+    fps = {k: image_hash.fingerprint.uncached(str(p)) for k, p in recompressed_licences.items()}
+    for k in "CO":  # the weak textures this is about (as the verification measures them)
+        level = min(image_hash.near_duplicate(fps["S"], fps[k], selected=True)[1]["noise_level"])
+        assert candidates.THRESHOLDS["texture_min"] <= level < image_hash.NOISE_FLOOR_MIN, (k, level)
+    images = [ImageEntry(f"D{k}", "licence.jpg", 1, "business_licence", None, fps[k]) for k in "SCO"]
+
+    def flagged():
+        index = BatchIndex(images=images)
+        index.image_partners, index.region_near = image_candidates(images)
+        return _flagged(index)
+
+    assert flagged() == {frozenset({"DS", "DC"}): "high"}
+    _, info = image_hash.near_duplicate(fps["S"], fps["C"], selected=True)
+    assert info["noise_response"] >= image_hash.NOISE_SAME
+    # the texture floor of the verification before: the weak texture was not read
+    monkeypatch.setattr(image_hash, "_texture_floor", lambda: image_hash.NOISE_FLOOR_MIN)
+    assert flagged() == {}

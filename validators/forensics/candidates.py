@@ -13,9 +13,12 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   re-saving, scaling, cropping by a few per cent, turning by a degree or two, added grain,
   and through a retouch that paints the holder's data over in the paper's colour. Each cell of
   a 9 x 9 grid is the paper level (a high percentile of the blurred page, which ignores the
-  print); the median field of the batch's pages of that type (what the template prints) is
-  taken away, and the code is the sign of each step between neighbouring cells (horizontal
-  and vertical: 128 bits), so a change of brightness, contrast or gamma keeps it. Two scanned
+  print), read where the page shows paper: the flat fill an editor leaves in the corners of
+  a copy it turned (or on a canvas it padded) is not paper, and, brighter than the paper, it
+  would set the level of every outer cell it reaches (fill_mask). The median field of the
+  batch's pages of that type (what the template prints) is taken away, and the code is the
+  sign of each step between neighbouring cells (horizontal and vertical: 128 bits), so a
+  change of brightness, contrast or gamma keeps it. Two scanned
   pages are a candidate pair when their shade codes are within `shade_radius` and their
   phash within `textured_phash_radius` (which covers crops beyond image_hash.PHASH_CANDIDATE).
 - a page without scan texture (exported from a document: its texture level, see
@@ -35,9 +38,11 @@ exact binary search) over codes that a reuse keeps and a second printing does no
 The radii and the texture floor are in validators/data/candidates.yaml. They were chosen
 from the distances printed by `python -m bench.reuse_pairs --codes` (code
 distances of every reused copy to its source, and of every two holders' printings of one
-template, per template and reuse kind): each radius lies above the largest distance of a
-reused copy, and the shade radius well below the distances of two printings. The candidate
-counts and the recall at batch scale are printed by `python -m bench.index_scale`.
+template, per template and reuse kind) and, at batch scale, by `python -m bench.index_scale
+--codes`: each radius lies above the largest distance of a reused copy, and the shade radius
+below nearly all distances of two printings (the few two printings within it are aligned
+and told apart by their texture). The candidate counts and the recall at batch scale are
+printed by `python -m bench.index_scale`.
 """
 from __future__ import annotations
 
@@ -54,19 +59,54 @@ THRESHOLDS: dict = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" 
 
 SHADE_GRID = 9
 _SHADE_STEP = 4  # the page is reduced this much before the cells are read: the shading is slow
+_SHADE_BLUR = 2.0
+_CELL_PAPER_MIN = 0.1  # of a cell: with less paper left, the cell is read whole
+
+
+def fill_mask(gray: np.ndarray) -> np.ndarray:
+    """Where a working-width grey page (uint8) shows no paper: the region of one exact grey
+    level reaching a corner, as a copy turned on a canvas (its corners filled), padded or
+    pasted leaves. A scan's paper carries noise, so no such region grows on it beyond a few
+    pixels; a flat fill is the editor's colour, usually brighter than the paper, and would
+    otherwise set the paper level of every cell it covers. Widened by the shade blur's reach
+    (2 sigma), which mixes the fill into the paper beside it."""
+    h, w = gray.shape
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    work = np.ascontiguousarray(gray)
+    for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
+        if not mask[y + 1, x + 1]:
+            cv2.floodFill(work, mask, (x, y), 0, 0, 0, 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+    reach = 2 * int(np.ceil(2 * _SHADE_BLUR)) + 1
+    return cv2.dilate(mask[1:-1, 1:-1], np.ones((reach, reach), np.uint8)) > 0
 
 
 def shade_cells(gray: np.ndarray) -> np.ndarray:
     """The paper level of each cell of a SHADE_GRID x SHADE_GRID grid over a working-width
-    grey page (float32)."""
+    grey page (uint8; float32 cells), read where the page shows paper (fill_mask)."""
     h, w = gray.shape
-    small = cv2.resize(cv2.GaussianBlur(gray, (0, 0), 2.0), (max(SHADE_GRID, w // _SHADE_STEP), max(SHADE_GRID, h // _SHADE_STEP)),
-                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    size = (max(SHADE_GRID, w // _SHADE_STEP), max(SHADE_GRID, h // _SHADE_STEP))
+    small = cv2.resize(cv2.GaussianBlur(gray, (0, 0), _SHADE_BLUR), size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    fill = fill_mask(gray.astype(np.uint8))
+    paper = cv2.resize(fill.view(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA) == 0
     sh, sw = small.shape
     ys = np.linspace(0, sh, SHADE_GRID + 1).astype(int)
     xs = np.linspace(0, sw, SHADE_GRID + 1).astype(int)
-    return np.array([[np.percentile(small[ys[i]:ys[i + 1], xs[j]:xs[j + 1]], 90) for j in range(SHADE_GRID)]
-                     for i in range(SHADE_GRID)], np.float32)
+    # every cell's paper pixels in one padded array (NaN beyond them), read at once
+    kept = np.full((SHADE_GRID, SHADE_GRID, np.diff(ys).max() * np.diff(xs).max()), np.nan, np.float32)
+    for i in range(SHADE_GRID):
+        for j in range(SHADE_GRID):
+            cell = small[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].ravel()
+            keep = cell[paper[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].ravel()]
+            if keep.size < _CELL_PAPER_MIN * cell.size:
+                keep = cell
+            kept[i, j, :keep.size] = keep
+    # the 90th percentile (numpy's linear rule) of each cell: NaN sorts last
+    ordered = np.sort(kept, axis=2)
+    at = 0.9 * (np.count_nonzero(~np.isnan(kept), axis=2) - 1)
+    lo = np.floor(at).astype(int)
+    below = np.take_along_axis(ordered, lo[..., None], 2)[..., 0]
+    above = np.take_along_axis(ordered, np.ceil(at).astype(int)[..., None], 2)[..., 0]
+    return (below + (at - lo) * (above - below)).astype(np.float32)
 
 
 def shade_codes(cells: list[np.ndarray]) -> np.ndarray:
