@@ -526,6 +526,34 @@ def test_a_template_page_printing_no_identifier_is_not_a_reused_image(tmp_path):
     assert "REUSED_IMAGE" in codes(run(a, [b]))
 
 
+def test_pages_printing_few_numbers_are_aligned_only_when_their_words_agree():
+    """A contract's clause pages print no distinctive number; one image read again (or
+    cropped, or with a name retouched) still gives most of the same words, while two
+    different pages of clauses share only the legal vocabulary, and are not aligned."""
+    from validators.batch_index import ImageEntry, may_be_same_image, words_on_page
+
+    five = ("第五条 乙方的工作时间按国家有关规定执行，甲方安排乙方延长工作时间的，应当依法支付加班工资。"
+            "第六条 甲方依法为乙方缴纳社会保险费，乙方个人应缴纳的部分由甲方从工资中代扣代缴。")
+    twelve = ("第十一条 乙方有下列情形之一的，甲方可以解除本合同：在试用期间被证明不符合录用条件的；"
+              "严重违反甲方依法制定的规章制度的。第十二条 本合同一式两份，甲乙双方各执一份，具有同等效力。")
+
+    def page(text, numbers=()):
+        return ImageEntry("D", "contract.pdf", 2, "labour_contract", None, None, frozenset(numbers), words_on_page(text))
+
+    a = page(five)
+    assert may_be_same_image(a, page(five.replace(" ", "\n")))  # the same words, other line breaks
+    assert may_be_same_image(a, page(five[:len(five) // 2]))  # a cropped copy: part of the page
+    assert may_be_same_image(a, page(five + "乙方签名：张伟", numbers=("2024",)))  # a name written in
+    assert not may_be_same_image(a, page(twelve))
+    assert not may_be_same_image(page(twelve), a)
+    # too little read on one side to tell: aligned as before
+    assert may_be_same_image(a, page("第十二条 本合同一式两份"))
+    assert may_be_same_image(a, page(""))
+    # pages printing numbers are still told apart by them
+    assert not may_be_same_image(page(five, ("20240101", "440606199001011234")),
+                                 page(five, ("20230505", "440606198812125678")))
+
+
 def _pdf_record(tmp_path, edited):
     import test_validators_forensics as tf  # noqa: PLC0415 - reuse the PDF builders
     rec = good_record(tmp_path)

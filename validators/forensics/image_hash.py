@@ -172,6 +172,10 @@ class PixelsGone(Exception):
 
 
 _GRAY_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+# Working images kept decoded: a candidate page is met once for each of its partners, and
+# the pages of one template's cluster are partners of each other. About 1 MB each.
+GRAY_KEPT = 64
+FEATURES_KEPT = 256  # ORB points and descriptors, some 20 kB a page
 
 
 def with_pixels(fp: PageFingerprint) -> PageFingerprint:
@@ -191,7 +195,7 @@ def with_pixels(fp: PageFingerprint) -> PageFingerprint:
             raise PixelsGone(fp.path)
         return g
 
-    return replace(fp, gray=_kept(_GRAY_CACHE, fp.digest, load), packed=None)
+    return replace(fp, gray=_kept(_GRAY_CACHE, fp.digest, load, size=GRAY_KEPT), packed=None)
 
 
 def tile_agreement(a: PageFingerprint, b: PageFingerprint) -> float | None:
@@ -214,7 +218,7 @@ def features(fp: PageFingerprint) -> tuple[np.ndarray, Any]:
     the fingerprint was made without them."""
     if fp.keypoints is not None:
         return fp.keypoints, fp.descriptors
-    return _kept(_FEATURE_CACHE, fp.digest, lambda: _orb(with_pixels(fp).gray), size=64)
+    return _kept(_FEATURE_CACHE, fp.digest, lambda: _orb(with_pixels(fp).gray), size=FEATURES_KEPT)
 
 
 def _align(a: PageFingerprint, b: PageFingerprint) -> np.ndarray | None:
