@@ -193,7 +193,7 @@ def _fingerprints(args: list[tuple[str, bool, bool]], workers: int) -> dict:
     def one(a):
         # the working image is read again, and the ORB features made, for the few pages that
         # are aligned
-        return image_hash.without_pixels(image_hash.fingerprint(a[0], crop_resistant=a[1], regions=a[2], features=False))
+        return image_hash.fingerprint_light(a[0], crop_resistant=a[1], regions=a[2])
 
     unique = list(dict.fromkeys(args))
     if workers <= 1 or len(unique) <= 1:

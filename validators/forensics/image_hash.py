@@ -100,12 +100,26 @@ def fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = F
     `crop_resistant` adds imagehash's segment-wise hash (see _fingerprint). Without
     `features`, the ORB features are left out and made when the page is first aligned
     (features()): a batch aligns only its candidate pairs' pages."""
+    return _with_gray(_located(_fingerprint(image_path, crop_resistant, regions, features), image_path))
+
+
+def fingerprint_light(image_path: str, crop_resistant: bool = False, regions: bool = False,
+                      features: bool = False) -> PageFingerprint | None:
+    """The fingerprint as a batch index holds it: its working image left out (see
+    without_pixels) and given back by with_pixels for the pages that are aligned."""
     return _located(_fingerprint(image_path, crop_resistant, regions, features), image_path)
 
 
 def _fingerprint_uncached(image_path: str, crop_resistant: bool = False, regions: bool = False,
                           features: bool = True) -> PageFingerprint | None:
-    return _located(_fingerprint.uncached(image_path, crop_resistant, regions, features), image_path)
+    return _with_gray(_located(_fingerprint.uncached(image_path, crop_resistant, regions, features), image_path))
+
+
+def _with_gray(fp: PageFingerprint | None) -> PageFingerprint | None:
+    try:
+        return None if fp is None else with_pixels(fp)
+    except PixelsGone:  # the page file changed since it was just read
+        return None
 
 
 fingerprint.uncached = _fingerprint_uncached  # type: ignore[attr-defined]
@@ -138,7 +152,10 @@ def _fingerprint(image_path: str, crop_resistant: bool = False, regions: bool = 
 
     level = texture_level(g)
     shade = candidates.shade_cells(g) if level >= candidates.THRESHOLDS["texture_min"] else None
-    return PageFingerprint(ph, dh, g, pts, des, crh, regs, digest, shade, round(level, 3))
+    # Kept (and memoised) without its working image, which is nearly all of its size: a
+    # memo entry then costs no compression of a megabyte of pixels, and reads back fast.
+    return _pixels_dropped(PageFingerprint(ph, dh, g, pts, des, crh, regs, digest, shade, round(level, 3)),
+                           large=rgb.shape[1] > 2 * WORK_WIDTH)
 
 
 def _working_gray(rgb: np.ndarray) -> np.ndarray:
@@ -163,6 +180,10 @@ def without_pixels(fp: PageFingerprint | None) -> PageFingerprint | None:
             large = im.width > 2 * WORK_WIDTH
     except (OSError, ValueError):
         return fp
+    return _pixels_dropped(fp, large)
+
+
+def _pixels_dropped(fp: PageFingerprint, large: bool) -> PageFingerprint:
     packed = cv2.imencode(".png", fp.gray, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1].tobytes() if large else None
     return replace(fp, gray=None, packed=packed)
 
