@@ -15,6 +15,7 @@ twice a second. Printed per run: wall seconds, peak memory, seconds per stage.
            (a batch of thousands whose generation and OCR stay affordable)
 --dask     the same batch on a Dask LocalCluster with 2 worker processes (prefect-dask),
            into a folder of its own
+--dask-only  the Dask run alone (no thread-pool run before it)
 """
 from __future__ import annotations
 
@@ -103,11 +104,14 @@ def main(argv=None) -> int:
     ap.add_argument("--rerun", action="store_true")
     ap.add_argument("--add-one", dest="add_one", action="store_true")
     ap.add_argument("--dask", action="store_true")
+    ap.add_argument("--dask-only", dest="dask_only", action="store_true")
     ap.add_argument("--extrapolate-to", dest="target", type=int, default=1000)
     ap.add_argument("--keep", action="store_true", help="keep the generated batch and outputs")
     ap.add_argument("--whole", type=int, help="only the first N generated dossiers complete (text-layer PDF + form), "
                                               "the rest their Word form alone")
     args = ap.parse_args(argv)
+    if args.dask_only and (args.rerun or args.add_one):
+        ap.error("--rerun and --add-one compare with the thread-pool run, which --dask-only leaves out")
     args.registry = None
     work = Path(tempfile.mkdtemp(prefix="scale-run-"))
     out = args.out or work / "out"
@@ -126,8 +130,10 @@ def main(argv=None) -> int:
         extra.mkdir()
         shutil.move(str(batch / names[-1]), extra / names[-1])
     print(f"== scale run: {n} dossiers, {args.workers or 'all'} cores, batch {batch}")
-    first = measured("first run", batch, out, args)
-    extrapolate(first, n, args.target)
+    first = None
+    if not args.dask_only:
+        first = measured("first run", batch, out, args)
+        extrapolate(first, n, args.target)
     if args.rerun:
         again = measured("re-run into the same folder", batch, out, args)
         print(f"re-run / first run: {again['wall'] / first['wall']:.1%}")
@@ -136,12 +142,13 @@ def main(argv=None) -> int:
         shutil.move(str(extra / name), batch / name)
         added = measured(f"one dossier ({name}) added", batch, out, args)
         print(f"adding one dossier / first run: {added['wall'] / first['wall']:.1%}")
-    if args.dask:
+    if args.dask or args.dask_only:
         from dask.distributed import LocalCluster
 
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             on_dask = measured("Dask LocalCluster, 2 workers", batch, work / "out-dask", args, cluster.scheduler_address)
-        print(f"Dask / thread pool: {on_dask['wall'] / first['wall']:.1%}")
+        if first is not None:
+            print(f"Dask / thread pool: {on_dask['wall'] / first['wall']:.1%}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:
