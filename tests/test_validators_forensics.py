@@ -575,7 +575,10 @@ def _region_scores_before(image_path, bboxes):
     x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
     y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
     im = Image.fromarray(page[y0:y1, x0:x1], "RGB")
-    e = ela.ela_map(im)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=ela.ELA_QUALITY)
+    diff = np.abs(np.asarray(im, dtype=np.int16) - np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=np.int16))
+    e = diff.max(axis=2).astype(np.float32)
     gray = np.asarray(im.convert("L"), dtype=np.float32)
     cw, ch = x1 - x0, y1 - y0
     bboxes = [((b[0] * W - x0) / cw, (b[1] * H - y0) / ch, (b[2] * W - x0) / cw, (b[3] * H - y0) / ch) for b in bboxes]

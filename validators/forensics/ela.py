@@ -42,13 +42,22 @@ MIN_PAGE_NOISE = 0.5  # median block noise (grey levels) for the noise test to a
 
 
 def ela_map(image: Image.Image, quality: int = ELA_QUALITY) -> np.ndarray:
-    rgb = image.convert("RGB")
+    return _ela_of(image.convert("RGB"), quality)
+
+
+def _ela_of(rgb: Image.Image, quality: int = ELA_QUALITY, pixels: np.ndarray | None = None) -> np.ndarray:
+    """Per pixel, the largest channel difference between the RGB image and its re-save as
+    JPEG at `quality`. `pixels`: the image's own array when the caller has it (reading a
+    PIL image back into numpy copies it twice)."""
     buf = io.BytesIO()
     rgb.save(buf, "JPEG", quality=quality)
-    again = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    # Decoded by OpenCV's libjpeg-turbo, as Pillow's would (same IDCT and upsampling), without
+    # Pillow's copies into numpy.
+    again = cv2.cvtColor(cv2.imdecode(np.frombuffer(buf.getbuffer(), np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    own = np.ascontiguousarray(pixels) if pixels is not None else np.asarray(rgb)
     # uint8 |a - b| and the largest channel by OpenCV: numpy's reduction over a last axis of
     # 3 was most of this function's time.
-    diff = cv2.absdiff(np.asarray(rgb), np.asarray(again))
+    diff = cv2.absdiff(own, again)
     return cv2.max(cv2.max(diff[..., 0], diff[..., 1]), diff[..., 2]).astype(np.float32)
 
 
@@ -135,8 +144,9 @@ def _region_scores(image_path: str, bboxes: list[BBox]) -> list[dict[str, float]
     y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8
     x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
     y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
-    im = Image.fromarray(page[y0:y1, x0:x1], "RGB")  # the crop only: no copy of the whole page
-    e = ela_map(im)
+    crop = np.ascontiguousarray(page[y0:y1, x0:x1])  # the crop only: no copy of the whole page
+    im = Image.fromarray(crop, "RGB")
+    e = _ela_of(im, pixels=crop)
     lum = np.asarray(im.convert("L"))
     gray = lum.astype(np.float32)
     cw, ch = x1 - x0, y1 - y0
