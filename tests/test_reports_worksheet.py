@@ -330,3 +330,31 @@ def test_style_cells_writes_what_assigning_each_cell_writes(tmp_path):
     fast, slow = book(True), book(False)
     assert fast == slow
     assert b"EDEDED" in fast["xl/styles.xml"] and b"FFFDE7" in fast["xl/styles.xml"]
+
+
+@pytest.mark.parametrize("mode,ext", [("RGB", "jpg"), ("L", "png"), ("P", "png"), ("RGBA", "png")])
+def test_evidence_crop_is_the_crop_of_the_converted_page(tmp_path, mode, ext):
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from reports.evidence import crop_png
+
+    rng = np.random.default_rng(len(mode))
+    page = Image.fromarray(rng.integers(0, 256, (300, 220, 3), dtype=np.uint8), "RGB")
+    ImageDraw.Draw(page).rectangle([40, 60, 150, 90], fill=(200, 30, 30))
+    path = tmp_path / f"page.{ext}"
+    page.convert(mode).save(path)
+    bbox = (0.15, 0.18, 0.7, 0.32)
+    png, w, h = crop_png(path, bbox)
+    # the former way: the whole page converted, then cut, scaled and framed
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        W, H = im.size
+        region = im.crop((max(0, int((bbox[0] - 0.02) * W)), max(0, int((bbox[1] - 0.02) * H)),
+                          min(W, int((bbox[2] + 0.02) * W) + 1), min(H, int((bbox[3] + 0.02) * H) + 1)))
+    region.thumbnail((320, 160))
+    ImageDraw.Draw(region).rectangle([0, 0, region.width - 1, region.height - 1], outline=(150, 150, 150))
+    assert (w, h) == region.size
+    assert np.array_equal(np.asarray(Image.open(BytesIO(png))), np.asarray(region))
