@@ -90,7 +90,9 @@ def _load(path: Path):
 
 def _store(path: Path, value) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    blob = b"z" + zlib.compress(data, 1) if len(data) > _COMPRESS_ABOVE else b"p" + data
+    # Encoded bytes (a review page's JPEG) are compressed already: zlib would only cost time.
+    squeeze = len(data) > _COMPRESS_ABOVE and not isinstance(value, (bytes, bytearray))
+    blob = b"z" + zlib.compress(data, 1) if squeeze else b"p" + data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:

@@ -41,14 +41,15 @@ def crop_png(image_file: Path, bbox, *, pad: float = 0.02, max_w: int = 320, max
     scaled to fit max_w × max_h. Returns (png bytes, width, height), None if unreadable."""
     try:
         with Image.open(image_file) as im:
-            im = im.convert("RGB")
             w, h = im.size
             x0, y0, x1, y1 = bbox
             box = (max(0, int((x0 - pad) * w)), max(0, int((y0 - pad) * h)),
                    min(w, int((x1 + pad) * w) + 1), min(h, int((y1 + pad) * h) + 1))
             if box[2] <= box[0] or box[3] <= box[1]:
                 return None
-            region = im.crop(box)
+            # converted after cutting (the same pixels: conversion to RGB is pixel by pixel),
+            # not a copy of the whole page first
+            region = im.crop(box).convert("RGB")
     except (OSError, ValueError):
         return None
     region.thumbnail((max_w, max_h))

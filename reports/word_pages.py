@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ CONVERT_TIMEOUT = 120.0
 WORD_KINDS = ("docx", "doc", "wps", "rtf")
 RENDER_WIDTH = 1240  # pixels across an A4 sheet: 150 dpi, small print stays legible
 JPEG_QUALITY = 80
+PROGRESS_POLL = 0.05  # seconds between looks at which files a running conversion has done
 
 
 @dataclass
@@ -53,17 +56,30 @@ def _cached(target: Path) -> bool:
     return target.is_file() and target.stat().st_size > 0
 
 
-def _soffice(exe: str, profile: Path, out: Path, sources: list[Path], timeout: float) -> str | None:
-    """Run one LibreOffice conversion of `sources` into `out`; the note key on failure."""
+def _soffice(exe: str, profile: Path, out: Path, sources: list[Path], timeout: float,
+             progress: Callable[[], None] | None = None) -> str | None:
+    """Run one LibreOffice conversion of `sources` into `out`; the note key on failure.
+    `progress` is called every PROGRESS_POLL seconds while it runs."""
     cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
            "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *map(str, sources)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return "word_timeout"
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return "word_unavailable"
-    return None if proc.returncode == 0 else "word_failed"
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            proc.wait()
+            return "word_timeout"
+        try:
+            code = proc.wait(min(left, PROGRESS_POLL) if progress else left)
+            break
+        except subprocess.TimeoutExpired:
+            if progress:
+                progress()
+    return None if code == 0 else "word_failed"
 
 
 def word_pdf(source: Path, sha256: str, cache_dir: Path, timeout: float = CONVERT_TIMEOUT) -> tuple[Path | None, str | None]:
@@ -102,10 +118,13 @@ def word_sources(files: list) -> list[tuple[Path, str]]:
             for f in files if f.kind in WORD_KINDS and f.pages]
 
 
-def convert_word_files(items: list[tuple[Path, str]], cache_dir: Path, timeout: float = CONVERT_TIMEOUT) -> None:
+def convert_word_files(items: list[tuple[Path, str]], cache_dir: Path, timeout: float = CONVERT_TIMEOUT,
+                       finished: Callable[[str], None] | None = None) -> None:
     """Convert every item not yet cached in ONE LibreOffice call: starting LibreOffice and
     making its profile is most of a one-file conversion, so a batch pays it once. A file
-    the call did not convert is left to word_pdf, which tries it alone and says why not."""
+    the call did not convert is left to word_pdf, which tries it alone and says why not.
+    `finished(sha256)` is told of each file as soon as its turn in the call is over (its PDF
+    cached, or none made), not only when the whole call ends."""
     cache_dir = Path(cache_dir)
     todo = {sha: src for src, sha in items if not _cached(_target(cache_dir, sha))}
     exe = soffice_path()
@@ -115,7 +134,7 @@ def convert_word_files(items: list[tuple[Path, str]], cache_dir: Path, timeout: 
     with tempfile.TemporaryDirectory(prefix="wordpdf_", dir=cache_dir) as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "in").mkdir()
-        sources = []
+        sources, order = [], []
         for sha, src in todo.items():
             copy = tmp_path / "in" / (sha[:40] + (Path(src).suffix.lower() or ".docx"))
             try:
@@ -123,39 +142,57 @@ def convert_word_files(items: list[tuple[Path, str]], cache_dir: Path, timeout: 
             except OSError:
                 continue
             sources.append(copy)
+            order.append(sha)
+        done: set[str] = set()
+
+        def harvest(ended: bool) -> None:
+            # LibreOffice converts the files one after another, in the order given: once a
+            # later file's PDF has appeared, every earlier file's turn is over.
+            produced = [(tmp_path / "out" / f"{sha[:40]}.pdf").is_file() for sha in order]
+            last = max((i for i, made in enumerate(produced) if made), default=-1)
+            for i, sha in enumerate(order):
+                if sha in done or not (ended or i < last):
+                    continue
+                done.add(sha)
+                out = tmp_path / "out" / f"{sha[:40]}.pdf"
+                if produced[i] and out.stat().st_size > 0:
+                    os.replace(out, _target(cache_dir, sha))
+                if finished:
+                    finished(sha)
+
         if sources:
-            _soffice(exe, tmp_path / "profile", tmp_path / "out", sources, timeout + 10 * len(sources))
-        for sha in todo:
-            produced = tmp_path / "out" / f"{sha[:40]}.pdf"
-            if produced.is_file() and produced.stat().st_size > 0:
-                os.replace(produced, _target(cache_dir, sha))
+            _soffice(exe, tmp_path / "profile", tmp_path / "out", sources, timeout + 10 * len(sources),
+                     progress=lambda: harvest(False))
+        harvest(True)
 
 
 def start_word_conversion(files: list, cache_dir: Path) -> threading.Thread | None:
     """Convert the Word documents among `files` (FileReading objects, any number of
     dossiers) in one LibreOffice call on a background thread, while other work goes on;
-    word_pdf for one of them waits for this call instead of starting its own."""
+    word_pdf for one of them waits for its own file's turn in this call instead of starting
+    its own."""
     items = [(src, sha) for src, sha in word_sources(files) if not _cached(_target(cache_dir, sha))]
     with _pending_lock:
         items = [(src, sha) for src, sha in items if _target(cache_dir, sha) not in _pending]
         if not items:
             return None
-        done = threading.Event()
-        targets = [_target(cache_dir, sha) for _, sha in items]
-        for t in targets:
-            _pending[t] = done
+        events = {_target(cache_dir, sha): threading.Event() for _, sha in items}
+        _pending.update(events)
+
+    def release(target: Path) -> None:
+        with _pending_lock:
+            if _pending.get(target) is events[target]:
+                del _pending[target]
+        events[target].set()
 
     def run():
         try:
-            convert_word_files(items, cache_dir)
+            convert_word_files(items, cache_dir, finished=lambda sha: release(_target(cache_dir, sha)))
         except Exception:  # noqa: BLE001 - word_pdf converts each file alone and reports why not
             pass
         finally:
-            with _pending_lock:
-                for t in targets:
-                    if _pending.get(t) is done:
-                        del _pending[t]
-            done.set()
+            for target in events:
+                release(target)
 
     thread = threading.Thread(target=run, name="word-to-pdf", daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ columns 结论 / 意见 / 审核人 / 日期; reports.decisions reads them back 
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from io import BytesIO
@@ -463,20 +464,34 @@ def _workday_sheet(wb, intake: date, calendar: Calendar | None) -> tuple[str, in
     return f"{WORKDAY_SHEET}!$A$2:$A${last}", unknown
 
 
+def _valid_until(intake_date: date, name: str) -> date | None:
+    """The named rule set's last day (None when there is none), parsed once per state of the
+    rule set files rather than once per dossier."""
+    from validators.ruleset import RULESET_DIR
+
+    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(RULESET_DIR.glob("*.yaml")))
+    return _valid_until_of(intake_date, name, files)
+
+
+@functools.lru_cache(maxsize=64)
+def _valid_until_of(intake_date: date, name: str, files: tuple) -> date | None:
+    from validators.ruleset import load_ruleset
+
+    try:
+        return load_ruleset(intake_date, name=name).valid_until
+    except (KeyError, FileNotFoundError):
+        return None
+
+
 def _sheet_deadlines(wb, result, did, intake_date: date, calendar: Calendar | None):
     """Dates as date cells from the 受理日; each stage runs from the previous stage's actual
     completion date when the clerk has entered it, else from its due date (第六条)."""
-    from validators.ruleset import load_ruleset
-
     ws = wb.create_sheet("期限")
     write_header(ws, DEADLINE_HEAD)
     wd, unknown = _workday_sheet(wb, intake_date, calendar)
     missing = (f"未知（缺少{unknown}年节假日安排，请在节假日补充表中补充后重新生成）" if unknown
                else "未知（超出工作日表范围）")
-    try:
-        expiry = load_ruleset(intake_date, name=result.get("rule_set")).valid_until if result.get("rule_set") else None
-    except (KeyError, FileNotFoundError):
-        expiry = None
+    expiry = _valid_until(intake_date, result.get("rule_set")) if result.get("rule_set") else None
     add_row(ws, [did, "受理", "ART5", "受理（申请单位提交申报材料）", None, None, None, intake_date, None, None,
                  "受理日：各期限自此起算。如实际受理日不同，请改正“实际完成日”栏，以下各阶段随之重算"])
     stage_days = {s: n for s, n in STAGES}

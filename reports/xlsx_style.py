@@ -1,6 +1,7 @@
 """Shared sheet styling for the reviewer workbooks: widths, colours, print setup, reviewer columns."""
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import unicodedata
@@ -8,6 +9,7 @@ import unicodedata
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -31,6 +33,7 @@ INPUT = PatternFill("solid", start_color="FFFDE7", end_color="FFFDE7")
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEAD_ALIGN = Alignment(wrap_text=True, vertical="center")
 # The workbook's default font, bold. Font(bold=True) alone has no name, and LibreOffice then
 # prints Latin text in a serif fallback.
 BOLD = Font(name="Calibri", size=11, bold=True)
@@ -166,17 +169,28 @@ def clean(value):
     return value
 
 
+def style_cells(ws: Worksheet, cells, **styles) -> None:
+    """`cell.<name> = value` for each cell and each of `styles` (font, fill, border,
+    alignment), with the same result: the value's place in the workbook's style list is
+    looked up once, where openpyxl hashes the whole style object again on every cell."""
+    ids = None
+    for cell in cells:
+        if ids is None:  # at the first cell, as the first assignment would add them
+            slots = [(inspect.getattr_static(type(cell), name), value) for name, value in styles.items()]
+            ids = [(d.key, getattr(ws.parent, d.collection).add(value)) for d, value in slots]
+        if not cell._style:
+            cell._style = StyleArray()
+        for key, idx in ids:
+            setattr(cell._style, key, idx)
+
+
 def add_row(ws: Worksheet, values: list) -> None:
     ws.append([clean(v) for v in values])
 
 
 def write_header(ws: Worksheet, headers: list[str]) -> None:
     ws.append(headers)
-    for cell in ws[1]:
-        cell.font = BOLD
-        cell.fill = HEADER
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        cell.border = BORDER
+    style_cells(ws, ws[1], font=BOLD, fill=HEADER, alignment=HEAD_ALIGN, border=BORDER)
 
 
 def col_index(ws: Worksheet, header: str) -> int:
@@ -198,10 +212,8 @@ def finish_sheet(ws: Worksheet, *, status_col: str | None = None, severity_col: 
     (a sheet with a second table below its first)."""
     last_row = max(ws.max_row, 2)
     headers = [c.value for c in ws[1]]
-    for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
-        for cell in row:
-            cell.alignment = WRAP
-            cell.border = BORDER
+    style_cells(ws, (cell for row in ws.iter_rows(min_row=2, max_row=ws.max_row) for cell in row),
+                alignment=WRAP, border=BORDER)
     # Widths fit the longest line (CJK double), capped so long details wrap instead.
     merged_tops = {(r.min_row, r.min_col) for r in ws.merged_cells.ranges if r.max_col > r.min_col}
     for idx, header in enumerate(headers, start=1):
@@ -273,11 +285,15 @@ def add_reviewer_inputs(ws: Worksheet) -> None:
         ws.add_data_validation(dv_date)
     for name in REVIEWER_COLUMNS:
         letter = get_column_letter(col_index(ws, name))
+        by_fill: dict[int, tuple[PatternFill, list]] = {}  # in order of first use, as the fills are added
         for r, k in kinds.items():
             inputs = k in INPUT_KINDS and not (name == "结论" and k == APPROVER_ROW)
-            ws[f"{letter}{r}"].fill = INPUT if inputs else GREY
+            fill = INPUT if inputs else GREY
+            by_fill.setdefault(id(fill), (fill, []))[1].append(ws[f"{letter}{r}"])
             if name == "日期":
                 ws[f"{letter}{r}"].number_format = "yyyy-mm-dd"
+        for fill, cells in by_fill.values():
+            style_cells(ws, cells, fill=fill)
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, REVIEWER_WIDTHS[name])
 
 

@@ -82,3 +82,20 @@ def test_large_values_round_trip_compressed(tmp_path, monkeypatch):
     assert np.array_equal(first, second)
     stored = [p for p in (tmp_path / "memo").rglob("*") if p.is_file()]
     assert len(stored) == 1 and stored[0].stat().st_size < first.nbytes / 10
+
+
+def test_large_encoded_bytes_are_stored_as_they_are(tmp_path, monkeypatch):
+    monkeypatch.setenv(page_memo.ENV, str(tmp_path / "memo"))
+    payload = np.random.default_rng(1).integers(0, 256, 200_000, dtype=np.uint8).tobytes()  # like a JPEG
+
+    @page_memo.page_memo
+    def encoded(path: str) -> bytes:
+        CALLS.append("encoded")
+        return payload
+
+    a = _page(tmp_path, "b.png", b"y")
+    before = CALLS.count("encoded")
+    assert encoded(a) == payload and encoded(a) == payload
+    assert CALLS.count("encoded") == before + 1
+    stored = [p for p in (tmp_path / "memo").rglob("*") if p.is_file()]
+    assert len(stored) == 1 and stored[0].read_bytes()[:1] == b"p"

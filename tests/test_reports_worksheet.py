@@ -296,3 +296,65 @@ def test_an_electronic_original_is_not_called_sealed():
     assert seal_status(check, "合同.pdf", 2).startswith("电子原件")
     assert seal_status(check, "营业执照.pdf", 1, "text_layer").startswith("电子原件")
     assert seal_status(check, "a.pdf", 1, "ocr").startswith("已加盖")
+
+
+def test_style_cells_writes_what_assigning_each_cell_writes(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from reports.xlsx_style import BORDER, GREY, INPUT, WRAP, style_cells
+
+    def book(fast: bool):
+        wb = Workbook()
+        ws = wb.active
+        for r in range(1, 7):
+            ws.append([f"第{r}行", r, None, "备注" * r])
+        ws.merge_cells("A5:B5")
+        styles = [dict(alignment=WRAP, border=BORDER), dict(fill=GREY), dict(fill=INPUT, font=Font(bold=True)),
+                  dict(alignment=Alignment(wrap_text=True, vertical="center"))]
+        for i, st in enumerate(styles):
+            cells = [c for row in ws.iter_rows(min_row=1 + i, max_row=6) for c in row][i::2]
+            if fast:
+                style_cells(ws, cells, **st)
+            else:
+                for c in cells:
+                    for name, value in st.items():
+                        setattr(c, name, value)
+        path = tmp_path / f"{fast}.xlsx"
+        wb.save(path)
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if n.startswith("xl/")}
+
+    fast, slow = book(True), book(False)
+    assert fast == slow
+    assert b"EDEDED" in fast["xl/styles.xml"] and b"FFFDE7" in fast["xl/styles.xml"]
+
+
+@pytest.mark.parametrize("mode,ext", [("RGB", "jpg"), ("L", "png"), ("P", "png"), ("RGBA", "png")])
+def test_evidence_crop_is_the_crop_of_the_converted_page(tmp_path, mode, ext):
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from reports.evidence import crop_png
+
+    rng = np.random.default_rng(len(mode))
+    page = Image.fromarray(rng.integers(0, 256, (300, 220, 3), dtype=np.uint8), "RGB")
+    ImageDraw.Draw(page).rectangle([40, 60, 150, 90], fill=(200, 30, 30))
+    path = tmp_path / f"page.{ext}"
+    page.convert(mode).save(path)
+    bbox = (0.15, 0.18, 0.7, 0.32)
+    png, w, h = crop_png(path, bbox)
+    # the former way: the whole page converted, then cut, scaled and framed
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        W, H = im.size
+        region = im.crop((max(0, int((bbox[0] - 0.02) * W)), max(0, int((bbox[1] - 0.02) * H)),
+                          min(W, int((bbox[2] + 0.02) * W) + 1), min(H, int((bbox[3] + 0.02) * H) + 1)))
+    region.thumbnail((320, 160))
+    ImageDraw.Draw(region).rectangle([0, 0, region.width - 1, region.height - 1], outline=(150, 150, 150))
+    assert (w, h) == region.size
+    assert np.array_equal(np.asarray(Image.open(BytesIO(png))), np.asarray(region))

@@ -511,3 +511,117 @@ def test_an_update_that_replaces_page_content_is_told_from_one_that_rewrites_met
     assert content.read_bytes() == before  # read-only
     with pikepdf.open(content) as pdf:  # the file as the reader shows it: the new text
         assert b"100009" in pdf.pages[0].obj["/Contents"].read_bytes()
+
+
+# ------------------------------------------------ error levels and paper colour from one pass
+# The statistics are taken from one partition or from histograms instead of several sorts;
+# every figure must be numpy's own to the last bit, so no threshold moves.
+def _arrays(seed):
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 3, 4, 5, 8, 9, *rng.integers(10, 5000, 40)):
+        yield rng.random(n).astype(np.float32) * np.float32(10.0 ** rng.integers(-3, 3))
+        yield np.abs(rng.normal(0, 1, n)).astype(np.float32)
+        yield rng.integers(0, 4, n).astype(np.float32) / np.float32(3)  # many ties
+
+
+@pytest.mark.parametrize("q", [25, 10, 75])
+def test_median_and_percentile_from_one_partition_are_numpys(q):
+    for v in _arrays(q):
+        median, pct = ela._median_and_percentile(v, q)
+        assert median == np.median(v) and median.dtype == np.median(v).dtype
+        assert pct == np.percentile(v, q)
+
+
+def test_uint8_median_and_integer_blocks_are_numpys():
+    import cv2
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 64, 1001, 40000):
+        for u in (rng.integers(0, 256, n, dtype=np.uint8), np.clip(rng.normal(200, 30, n), 0, 255).astype(np.uint8)):
+            assert ela._uint8_median(u) == np.median(u.astype(np.float32))
+    for h, w in ((8, 8), (17, 33), (64, 9), (5, 40), (120, 250)):
+        grad = np.abs(cv2.Laplacian(rng.integers(0, 256, (h, w)).astype(np.float32), cv2.CV_32F))
+        fast, numpy_way = ela._integer_block_levels(grad, 8), ela._block_levels(grad, 8)
+        assert fast.shape == numpy_way.shape and np.array_equal(fast, numpy_way)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's median of no pixels (NaN), compared as such
+def test_counted_paper_colour_is_paper_colour():
+    rng = np.random.default_rng(9)
+    checked = 0
+    for t in range(300):
+        h, w = rng.integers(1, 50, 2)
+        region = np.clip(rng.normal(rng.integers(0, 256), rng.integers(1, 80), (h, w, 3)), 0, 255).astype(np.uint8)
+        if t % 4 == 0:
+            region = rng.integers(0, 3, (h, w, 3)).astype(np.uint8) * 100  # few distinct colours
+        mask = (rng.random((h, w)) < rng.random()).astype(np.uint8)
+        if not mask.any():
+            continue
+        rgb_sum = region.astype(np.uint16).sum(axis=2).astype(np.uint16)
+        got = ela._counted_paper_colour(region, rgb_sum, mask)
+        want = ela.paper_colour(region.astype(np.float32)[mask.astype(bool)])
+        assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
+        checked += 1
+    assert checked > 200
+
+
+def _region_scores_before(image_path, bboxes):
+    """The former implementation: np.percentile / np.median on every array."""
+    import cv2
+
+    page = np.asarray(Image.open(image_path).convert("RGB"))
+    H, W = page.shape[:2]
+    x0 = max(0, int(min(b[0] for b in bboxes) * W - 0.1 * W)) // 8 * 8
+    y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8
+    x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
+    y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
+    im = Image.fromarray(page[y0:y1, x0:x1], "RGB")
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=ela.ELA_QUALITY)
+    diff = np.abs(np.asarray(im, dtype=np.int16) - np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=np.int16))
+    e = diff.max(axis=2).astype(np.float32)
+    gray = np.asarray(im.convert("L"), dtype=np.float32)
+    cw, ch = x1 - x0, y1 - y0
+    bboxes = [((b[0] * W - x0) / cw, (b[1] * H - y0) / ch, (b[2] * W - x0) / cw, (b[3] * H - y0) / ch) for b in bboxes]
+    grad = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
+    norm = (e + 0.5) / (grad + 1.0)
+    gblocks = ela._block_levels(grad, 8)
+    content = gblocks > np.percentile(gblocks, 75)
+    page_norm = float(np.median(ela._block_levels(norm, 8)[content])) if content.any() else 1.0
+    noise = ela._noise(gray)
+    strokes = cv2.dilate((gray < np.median(gray) - 40).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    paper = noise[~strokes]
+    page_noise = float(np.median(paper)) if paper.size else 0.0
+    page_low = float(np.percentile(paper, ela.NOISE_PERCENTILE)) if paper.size else 0.0
+    out = []
+    for bb in bboxes:
+        nreg, greg, noi, stk = (ela._crop(a, bb) for a in (norm, grad, noise, strokes))
+        if min(nreg.shape[:2], default=0) < 8:
+            out.append({"ela_ratio": 0.0, "noise_ratio": 1.0})
+            continue
+        nb, gb = ela._block_levels(nreg, 8), ela._block_levels(greg, 8)
+        c = gb > np.percentile(gblocks, 75)
+        ela_ratio = float(nb[c].mean()) / max(page_norm, 1e-6) if c.any() else 0.0
+        out.append({
+            "ela_ratio": round(ela_ratio, 2),
+            "noise_ratio": round((float(np.percentile(noi[~stk], ela.NOISE_PERCENTILE)) + 0.05) / (page_low + 0.05), 2)
+            if (~stk).sum() >= 50 else 1.0,
+            "page_noise": round(page_noise, 2),
+        })
+    return out
+
+
+@pytest.mark.parametrize("seed,grain", [(1, 1.5), (2, 0.0), (4, 6.0)])
+def test_region_scores_are_the_former_ones(tmp_path, seed, grain, fresh_page_cache):
+    rng = np.random.default_rng(seed)
+    paper = np.full((700, 1000, 3), (236, 232, 220), np.float32) + rng.normal(0, grain, (700, 1000, 3))
+    im = Image.fromarray(paper.clip(0, 255).astype("uint8"))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 34)
+    d = ImageDraw.Draw(im)
+    for i, line in enumerate(["姓名：张伟", "发证日期：2019年6月28日", "证书编号：20190628001"]):
+        d.text((60 + 20 * i, 120 + 160 * i), line, font=font, fill=(20, 20, 20))
+    im.paste(Image.new("RGB", (260, 44), (244, 243, 240)), (330, 290))  # a cleaner strip
+    path = tmp_path / "photo.jpg"
+    im.save(path, quality=int(rng.integers(60, 95)))
+    boxes = [(0.25, 0.16, 0.5, 0.23), (0.3, 0.4, 0.62, 0.47), (0.1, 0.62, 0.7, 0.7), (0.9, 0.9, 0.905, 0.905)]
+    assert ela._region_scores(str(path), boxes) == _region_scores_before(str(path), boxes)

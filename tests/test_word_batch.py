@@ -95,3 +95,30 @@ def test_a_born_digital_page_is_drawn_again_from_its_pdf_not_decoded(tmp_path, m
         same = np.abs(small[0] - small[1]).mean()
         assert a.shape == b.shape and same < 1.0
         assert np.abs(small[0] - np.roll(small[1], 1, axis=0)).mean() > 3 * same
+
+
+def test_a_file_is_ready_when_its_turn_in_the_batch_is_over(tmp_path, monkeypatch):
+    """The first dossier waits for its own Word file, not for the whole batch's."""
+    import threading
+
+    fake = tmp_path / "fake-soffice"
+    # Converts its files one after another like LibreOffice, slowly, the last one slowest.
+    fake.write_text("#!/bin/sh\n"
+                    "while [ \"$1\" != \"--outdir\" ]; do shift; done\n"
+                    "out=$2; shift 2; mkdir -p \"$out\"\n"
+                    "for f in \"$@\"; do sleep 0.3; b=$(basename \"$f\"); printf '%%PDF-1.4 fake' > \"$out/${b%.*}.pdf\"; done\n"
+                    "sleep 1.5\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(word_pages, "soffice_path", lambda: str(fake))
+    files = [_word_file(tmp_path, f"表{i}.docx", f"第{i}份") for i in range(3)]
+    cache = tmp_path / "cache"
+    thread = word_pages.start_word_conversion(files, cache)
+    pdf, note = word_pages.word_pdf(Path(files[0].source_path), files[0].sha256, cache)
+    assert note is None and pdf.read_bytes().startswith(b"%PDF")
+    # released when the second file's PDF appeared: the last file's turn ends only with the call
+    assert not word_pages._cached(word_pages._target(cache, files[-1].sha256))
+    thread.join()
+    for f in files:  # the last one when the call ended
+        assert word_pages.word_pdf(Path(f.source_path), f.sha256, cache)[1] is None
+    assert not any(isinstance(t, threading.Thread) and t.name == "word-to-pdf" and t.is_alive()
+                   for t in threading.enumerate())

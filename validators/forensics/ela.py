@@ -42,13 +42,22 @@ MIN_PAGE_NOISE = 0.5  # median block noise (grey levels) for the noise test to a
 
 
 def ela_map(image: Image.Image, quality: int = ELA_QUALITY) -> np.ndarray:
-    rgb = image.convert("RGB")
+    return _ela_of(image.convert("RGB"), quality)
+
+
+def _ela_of(rgb: Image.Image, quality: int = ELA_QUALITY, pixels: np.ndarray | None = None) -> np.ndarray:
+    """Per pixel, the largest channel difference between the RGB image and its re-save as
+    JPEG at `quality`. `pixels`: the image's own array when the caller has it (reading a
+    PIL image back into numpy copies it twice)."""
     buf = io.BytesIO()
     rgb.save(buf, "JPEG", quality=quality)
-    again = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    # Decoded by OpenCV's libjpeg-turbo, as Pillow's would (same IDCT and upsampling), without
+    # Pillow's copies into numpy.
+    again = cv2.cvtColor(cv2.imdecode(np.frombuffer(buf.getbuffer(), np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    own = np.ascontiguousarray(pixels) if pixels is not None else np.asarray(rgb)
     # uint8 |a - b| and the largest channel by OpenCV: numpy's reduction over a last axis of
     # 3 was most of this function's time.
-    diff = cv2.absdiff(np.asarray(rgb), np.asarray(again))
+    diff = cv2.absdiff(own, again)
     return cv2.max(cv2.max(diff[..., 0], diff[..., 1]), diff[..., 2]).astype(np.float32)
 
 
@@ -56,6 +65,49 @@ def _block_levels(arr: np.ndarray, block: int = 16) -> np.ndarray:
     h, w = arr.shape
     h2, w2 = h - h % block, w - w % block
     return arr[:h2, :w2].reshape(h2 // block, block, w2 // block, block).mean(axis=(1, 3))
+
+
+def _integer_block_levels(arr: np.ndarray, block: int = 16) -> np.ndarray:
+    """_block_levels of a float32 array holding whole numbers (|Laplacian| of 8-bit grey): their
+    block sums are exact in any order, so OpenCV's area averaging gives the same values, faster."""
+    h, w = arr.shape
+    h2, w2 = h - h % block, w - w % block
+    if not h2 or not w2:
+        return _block_levels(arr, block)
+    return cv2.resize(arr[:h2, :w2], (w2 // block, h2 // block), interpolation=cv2.INTER_AREA)
+
+
+def _uint8_median(values: np.ndarray) -> np.float32:
+    """np.median of 8-bit values taken as float32 (the mean of the two middle ones for an even
+    count), read off their histogram instead of partitioning the whole crop."""
+    n = values.size
+    if n < 2**24:  # OpenCV counts in float32: whole numbers are exact up to 2**24
+        hist = cv2.calcHist([np.ascontiguousarray(values)], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    else:
+        hist = np.bincount(values.ravel(), minlength=256)
+    cum = np.cumsum(hist)
+    at = lambda k: np.float32(np.searchsorted(cum, k, side="right"))  # noqa: E731 - value at sorted index k
+    if n % 2:
+        return at(n // 2)
+    return (at(n // 2 - 1) + at(n // 2)) / np.float32(2)
+
+
+def _median_and_percentile(values: np.ndarray, q: float) -> tuple[np.float32, np.float32]:
+    """(np.median(values), np.percentile(values, q)) of a 1-D float32 array from ONE partition,
+    with numpy's own arithmetic: the mean of the middle pair in float32, and its 'linear'
+    interpolation between neighbouring order statistics (weak Python-float weight)."""
+    n = values.size
+    virtual = (n - 1) * (q / 100)
+    lo = int(np.floor(virtual))
+    hi = min(lo + 1, n - 1)
+    gamma = float(virtual - lo)
+    mid = [n // 2 - 1, n // 2] if n % 2 == 0 else [n // 2]
+    part = np.partition(values, sorted({*mid, lo, hi}))
+    median = (part[mid[0]] + part[mid[1]]) / np.float32(2) if len(mid) == 2 else part[mid[0]]
+    a, b = part[lo], part[hi]
+    diff = b - a
+    pct = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+    return median, pct
 
 
 def _noise(gray: np.ndarray) -> np.ndarray:
@@ -92,22 +144,24 @@ def _region_scores(image_path: str, bboxes: list[BBox]) -> list[dict[str, float]
     y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8
     x1 = min(W, int(max(b[2] for b in bboxes) * W + 0.1 * W))
     y1 = min(H, int(max(b[3] for b in bboxes) * H + 0.1 * H))
-    im = Image.fromarray(page[y0:y1, x0:x1], "RGB")  # the crop only: no copy of the whole page
-    e = ela_map(im)
-    gray = np.asarray(im.convert("L"), dtype=np.float32)
+    crop = np.ascontiguousarray(page[y0:y1, x0:x1])  # the crop only: no copy of the whole page
+    im = Image.fromarray(crop, "RGB")
+    e = _ela_of(im, pixels=crop)
+    lum = np.asarray(im.convert("L"))
+    gray = lum.astype(np.float32)
     cw, ch = x1 - x0, y1 - y0
     bboxes = [((b[0] * W - x0) / cw, (b[1] * H - y0) / ch, (b[2] * W - x0) / cw, (b[3] * H - y0) / ch) for b in bboxes]
     grad = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
     norm = (e + 0.5) / (grad + 1.0)
-    gblocks = _block_levels(grad, 8)
-    content = gblocks > np.percentile(gblocks, 75)
+    gblocks = _integer_block_levels(grad, 8)
+    content_level = np.percentile(gblocks, 75)
+    content = gblocks > content_level
     page_norm = float(np.median(_block_levels(norm, 8)[content])) if content.any() else 1.0
     noise = _noise(gray)
     # Paper only: pixels away from strokes (dark pixels, dilated), where grain is measurable.
-    strokes = cv2.dilate((gray < np.median(gray) - 40).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    strokes = cv2.dilate((lum < _uint8_median(lum) - 40).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     paper = noise[~strokes]
-    page_noise = float(np.median(paper)) if paper.size else 0.0
-    page_low = float(np.percentile(paper, NOISE_PERCENTILE)) if paper.size else 0.0
+    page_noise, page_low = (float(v) for v in _median_and_percentile(paper, NOISE_PERCENTILE)) if paper.size else (0.0, 0.0)
     out = []
     for bb in bboxes:
         nreg, greg, noi, stk = _crop(norm, bb), _crop(grad, bb), _crop(noise, bb), _crop(strokes, bb)
@@ -115,7 +169,7 @@ def _region_scores(image_path: str, bboxes: list[BBox]) -> list[dict[str, float]
             out.append({"ela_ratio": 0.0, "noise_ratio": 1.0})
             continue
         nb, gb = _block_levels(nreg, 8), _block_levels(greg, 8)
-        c = gb > np.percentile(gblocks, 75)
+        c = gb > content_level
         ela_ratio = float(nb[c].mean()) / max(page_norm, 1e-6) if c.any() else 0.0
         out.append({
             "ela_ratio": round(ela_ratio, 2),
@@ -147,15 +201,57 @@ def background_delta(image_path: str, bbox, margin: float = 1.0) -> float | None
         return None
     pad = int((y1 - y0) * margin)
     X0, Y0, X1, Y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
-    # Only the box and its band are converted to float (not the whole 300 dpi page).
-    img = page[Y0:Y1, X0:X1].astype(np.float32)
-    ring = np.ones((Y1 - Y0, X1 - X0), bool)
-    ring[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = False
-    inner = img[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0].reshape(-1, 3)
-    outer = img[ring]
-    if len(outer) < 50:
+    region = page[Y0:Y1, X0:X1]
+    box = np.zeros(region.shape[:2], np.uint8)
+    box[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = 1
+    if box.size - int(np.count_nonzero(box)) < 50:
         return None
-    return float(np.linalg.norm(paper_colour(inner) - paper_colour(outer)))
+    # R + G + B, exact: a pixel's luminance (the mean of its channels) is a function of it.
+    rgb_sum = np.add(region[..., 0], region[..., 1], dtype=np.uint16)
+    rgb_sum += region[..., 2]
+    return float(np.linalg.norm(_counted_paper_colour(region, rgb_sum, box) - _counted_paper_colour(region, rgb_sum, 1 - box)))
+
+
+# The luminance paper_colour computes (float32 mean of three 8-bit channels) for each channel sum.
+_LUM_OF_SUM = np.arange(3 * 255 + 1, dtype=np.float32) / np.float32(3)
+
+
+def _counted_paper_colour(region: np.ndarray, rgb_sum: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """paper_colour of the pixels of `region` (H x W x 3 uint8) where `mask` (uint8 0/1) is set,
+    to the last bit, from histograms instead of sorting float copies of the pixels: their
+    luminances and channels are 8-bit sums and values, so every order statistic both take
+    (the PAPER_BAND percentiles, the channel medians) is read off cumulative counts."""
+    sel = mask.astype(bool)
+    sums = np.bincount(rgb_sum[sel], minlength=_LUM_OF_SUM.size)
+    n = int(sums.sum())
+    if n == 0:  # a box off the page: fail as paper_colour does
+        return paper_colour(np.empty((0, 3), np.float32))
+    cum = np.cumsum(sums)
+    lum_at = lambda k: _LUM_OF_SUM[np.searchsorted(cum, k, side="right")]  # noqa: E731 - k-th smallest
+    # np.percentile's 'linear' method with an array of percentiles, step by step.
+    virtual = (n - 1) * np.true_divide(np.asarray(PAPER_BAND), 100)
+    prev = np.floor(virtual)
+    gamma = virtual - prev
+    below = np.minimum(prev, n - 1).astype(np.intp)
+    above = np.minimum(prev + 1, n - 1).astype(np.intp)
+    a, b = lum_at(below), lum_at(above)
+    diff = b - a
+    bounds = np.add(a, diff * gamma)
+    np.subtract(b, diff * (1 - gamma), out=bounds, where=gamma >= 0.5)
+    lo, hi = bounds
+    keep = ((_LUM_OF_SUM >= lo) & (_LUM_OF_SUM <= hi))[rgb_sum] & sel
+    m = int(np.count_nonzero(keep))
+    if m == 0:
+        return np.full(3, np.nan, np.float32)  # np.median of no pixels
+    keep8 = keep.view(np.uint8)
+    out = np.empty(3, np.float32)
+    for c in range(3):
+        counts = cv2.calcHist([region], [c], keep8, [256], [0, 256]).ravel() if m < 2**24 else \
+            np.bincount(region[..., c][keep], minlength=256)
+        ccum = np.cumsum(counts.astype(np.int64))
+        at = lambda k: np.float32(np.searchsorted(ccum, k, side="right"))  # noqa: E731
+        out[c] = at(m // 2) if m % 2 else (at(m // 2 - 1) + at(m // 2)) / np.float32(2)
+    return out
 
 
 def paper_colour(px: np.ndarray) -> np.ndarray:
