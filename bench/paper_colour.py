@@ -90,7 +90,8 @@ def measure(out: Path, grid: bool) -> None:
 
     from PIL import Image, ImageDraw, ImageFont
 
-    from extractors.carriers.common import save_png
+    from extractors.carriers.common import save_page
+    from extractors.page_image import load_rgb_array
     from validators.forensics import ela
 
     rows: dict[str, list] = {}
@@ -105,7 +106,7 @@ def measure(out: Path, grid: bool) -> None:
             page, f = rec.page(file, page_no), kinds.get(file)
             if page is None or f is None or not page.source_image or not page.image_path:
                 continue
-            rendered = np.asarray(Image.open(page.image_path).convert("RGB"))
+            rendered = np.array(load_rgb_array(page.image_path))
             if f.kind != "pdf":
                 for b in boxes:
                     d = deltas(rendered, b)
@@ -122,8 +123,8 @@ def measure(out: Path, grid: bool) -> None:
             if img is None:
                 continue
             nat = np.asarray(img)
-            dest = scratch / f"{rec.dossier_id}_{len(ela_hits)}_{page_no}.png"
-            save_png(img, dest)
+            dest = scratch / f"{rec.dossier_id}_{len(ela_hits)}_{page_no}.rgb.lz4"
+            save_page(img, dest)
             for s in ela._region_scores(str(dest), boxes):
                 ela_hits.append(ela.suspicious(s))
             for b in boxes:

@@ -32,6 +32,20 @@ class OcrJob:
     # Boxes (page fractions) to read instead of the whole page: a text-layer check reads
     # only around the lines it compares (extractors.layer_regions).
     regions: list[tuple[float, float, float, float]] | None = None
+    pixels: int = 0  # what is read (the page, or its regions' share): the job's expected cost
+
+
+def _pixels(page: Page, regions: list[tuple[float, float, float, float]] | None) -> int:
+    area = (page.width or 0) * (page.height or 0)
+    if regions is None:
+        return area
+    return int(area * sum(max(0.0, x1 - x0) * max(0.0, y1 - y0) for x0, y0, x1, y1 in regions))
+
+
+def costliest_first(jobs: list[OcrJob]) -> list[OcrJob]:
+    """The jobs, largest reading first (stable): a pool of OCR threads then ends on short
+    jobs instead of one large page on one core while the others wait for the next stage."""
+    return sorted(jobs, key=lambda j: j.pixels, reverse=True)
 
 
 def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
@@ -46,12 +60,13 @@ def ocr_jobs(dossier_id: str, files: list[FileReading]) -> list[OcrJob]:
             if not p.image_path:
                 continue
             if p.needs_ocr:
-                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False))
+                jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, False, pixels=_pixels(p, None)))
             elif p.text_source == "text_layer" and p.page not in drawn:
                 if p.page in over_image:
-                    jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True))
+                    jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True, pixels=_pixels(p, None)))
                 elif _prints_identifier(p.text):
-                    jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True, compare_regions(p)))
+                    regions = compare_regions(p)
+                    jobs.append(OcrJob(dossier_id, f.file, p.page, p.image_path, True, regions, _pixels(p, regions)))
     return jobs
 
 

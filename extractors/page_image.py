@@ -1,8 +1,10 @@
 """Decoded page images, shared by the steps that look at the same page in turn.
 
 Seal detection, error-level analysis, the paper-colour test, image hashing and the export
-of page images each need the decoded 300 dpi page (about 25 MB, 0.1-0.2 s to decode from
-PNG). A small per-process cache decodes each page once per dossier instead of once per step.
+of page images each need the decoded 300 dpi page (about 25 MB). A small per-process cache
+decodes each page once per dossier instead of once per step. The work folder's pages are
+page rasters (extractors/page_raster.py); originals and the OCR's upright copies are PNG
+or JPEG, read here too.
 
 The cache holds one read-only RGB array per page (`load_rgb_array`): every step works on
 arrays, so no step pays for a PIL -> numpy copy of the whole page (another 25 MB and
@@ -19,6 +21,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from extractors import page_raster
+
 # Decoded pages kept per process (all worker threads share them), bounded by bytes: a 300 dpi
 # A4 render is ~26 MB as an RGB array, a 200 dpi scan taken as its embedded image ~12 MB, so
 # a byte budget keeps a whole dossier's smaller pages decoded where a page count would not.
@@ -34,7 +38,7 @@ _cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
 
 def _is_plain_rgb_png(path: str) -> bool:
     """An 8-bit RGB PNG without a palette or transparency chunk before the data: what the
-    readers write (extractors.carriers.common.save_png, the OCR's upright images). Its
+    OCR writes for a turned page (extractors.ocr._save_upright). Its
     pixels decode identically with OpenCV (faster) and Pillow."""
     try:
         with open(path, "rb") as fh:
@@ -52,6 +56,8 @@ def _is_plain_rgb_png(path: str) -> bool:
 
 
 def _decode(path: str) -> np.ndarray:
+    if page_raster.is_raster(path):
+        return page_raster.read(path)
     if _is_plain_rgb_png(path):
         bgr = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
         if bgr is not None:

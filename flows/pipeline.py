@@ -3,7 +3,8 @@
 directly). Each step lives in the package of its domain; this module only names them:
 
 1. `read_dossier_files`  extractors/ingest.py    files of a dossier -> pages (archives unpacked)
-2. `ocr_jobs`, `apply_ocr` extractors/ocr_jobs.py  which pages to OCR; OCR lines onto their page
+2. `ocr_jobs`, `costliest_first`, `apply_ocr`
+                         extractors/ocr_jobs.py  which pages to OCR, largest first; OCR lines onto their page
 3. `extract_record`      extractors/dossier.py   classify, extract fields, assemble the record
 4. `crosscheck`          extractors/reread.py    second-engine re-reads of suspect readings
 5. judging and outputs   flows/outputs.py        (validators/judge.py, reports/)
@@ -20,6 +21,7 @@ _STEPS = {
     "read_dossier_files": ("extractors.ingest", "read_dossier"),
     "OcrJob": ("extractors.ocr_jobs", "OcrJob"),
     "ocr_jobs": ("extractors.ocr_jobs", "ocr_jobs"),
+    "costliest_first": ("extractors.ocr_jobs", "costliest_first"),
     "apply_ocr": ("extractors.ocr_jobs", "apply_ocr"),
     "extract_record": ("extractors.dossier", "extract_record"),
     "crosscheck": ("extractors.reread", "crosscheck"),

@@ -18,16 +18,46 @@ def task_runner_for(settings: RunSettings):
 
 # What a screening imports after its first call to the API (Prefect's engine, the stages'
 # modules): imported while the temporary server boots, on the core it leaves idle.
+# Most needed first: the server may be up before the list is through.
 WARM_MODULES = (
     "prefect.flow_engine", "prefect.task_engine", "prefect.concurrency.v1.sync", "prefect.telemetry.run_telemetry",
-    "extractors.ingest", "flows.casestore", "validators.registry", "validators.ruleset", "validators.batch_index",
-    "flows.outputs", "reports.summary",
+    "fastapi.encoders", "prefect.utilities.visualization",
+    "extractors.ingest", "docx", "extractors.assemble", "extractors.fields", "validators.flags.documents",
+    "flows.casestore", "validators.registry", "validators.ruleset", "validators.batch_index",
+    "scipy.fftpack",  # imagehash's phash imports it at the first page it hashes
+    "validators.judge", "reports.worksheet", "reports.review_html", "flows.outputs", "reports.summary",
 )
+
+
+def _warm_ocr(settings: RunSettings) -> None:
+    """The OCR engines the run's threads will use, loaded in the background meanwhile (not
+    for an empty batch folder)."""
+    if settings.ocr_engine != "rapidocr" or settings.dask_address:
+        return
+    import threading
+    from pathlib import Path
+
+    try:
+        if not any(Path(settings.batch_dir).iterdir()):
+            return
+    except OSError:
+        return
+
+    def load() -> None:
+        try:
+            from extractors.ocr import rapid
+
+            rapid.warm(settings.worker_count())
+        except Exception:  # noqa: BLE001 - the first page loads its engine and reports what fails
+            pass
+
+    threading.Thread(target=load, name="warm-ocr", daemon=True).start()
 
 
 def run_screen(settings: RunSettings) -> dict:
     from flows import api_server
     from flows.screen import screen_batch
 
+    _warm_ocr(settings)
     api_server.wait_for_started(WARM_MODULES)
     return screen_batch.with_options(task_runner=task_runner_for(settings))(settings)

@@ -227,7 +227,7 @@ def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[dict]:
     put on its page (a failed page keeps its reason). Returns what was read: each image,
     with the regions read when only those were (a text-layer check)."""
     t0 = time.perf_counter()
-    jobs = [j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)]
+    jobs = pipeline.costliest_first([j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)])
     run.progress.stage("文字识别", len(jobs), unit="页")
     pages = {(did, f.file, p.page): p for did, fs in files_of.items() for f in fs for p in f.pages}
     s = run.settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 
@@ -39,19 +40,20 @@ def first_boxed(recs: list[dict] | None, page_images: dict) -> dict | None:
 def crop_png(image_file: Path, bbox, *, pad: float = 0.02, max_w: int = 320, max_h: int = 160) -> tuple[bytes, int, int] | None:
     """The page region at `bbox` (fractions), padded a little so the reviewer sees context,
     scaled to fit max_w × max_h. Returns (png bytes, width, height), None if unreadable."""
+    from extractors.page_image import load_rgb_array
+
     try:
-        with Image.open(image_file) as im:
-            w, h = im.size
-            x0, y0, x1, y1 = bbox
-            box = (max(0, int((x0 - pad) * w)), max(0, int((y0 - pad) * h)),
-                   min(w, int((x1 + pad) * w) + 1), min(h, int((y1 + pad) * h) + 1))
-            if box[2] <= box[0] or box[3] <= box[1]:
-                return None
-            # converted after cutting (the same pixels: conversion to RGB is pixel by pixel),
-            # not a copy of the whole page first
-            region = im.crop(box).convert("RGB")
+        # the decoded page judging has just used (a page raster, or any image a reader accepts)
+        rgb = load_rgb_array(image_file)
     except (OSError, ValueError):
         return None
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = bbox
+    box = (max(0, int((x0 - pad) * w)), max(0, int((y0 - pad) * h)),
+           min(w, int((x1 + pad) * w) + 1), min(h, int((y1 + pad) * h) + 1))
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return None
+    region = Image.fromarray(np.ascontiguousarray(rgb[box[1]:box[3], box[0]:box[2]]), "RGB")
     region.thumbnail((max_w, max_h))
     # A thin grey frame: a crop of white paper is otherwise invisible against the sheet.
     ImageDraw.Draw(region).rectangle([0, 0, region.width - 1, region.height - 1], outline=(150, 150, 150))

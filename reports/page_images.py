@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from extractors import page_image
+from extractors import page_image, page_raster
 from extractors.page_memo import page_memo
 from extractors.records import Page
 
@@ -93,7 +93,8 @@ def review_image(image_path: str) -> bytes:
     return data.tobytes()
 
 
-_PLAIN_RENDER = re.compile(r"_p\d+_\d+dpi\.png$")  # extractors/carriers/pdf.py's render names
+# extractors/carriers/pdf.py's render names
+_PLAIN_RENDER = re.compile(r"_p\d+_\d+dpi" + re.escape(page_raster.SUFFIX) + "$")
 
 
 def _drawn_from_pdf(page: Page, pdfs: dict[str, str]) -> bool:

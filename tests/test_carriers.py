@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from extractors import page_image, page_raster
 from extractors.carriers import legacy
 from extractors.carriers.sniff import sniff
 from extractors.ingest import read_file
@@ -105,7 +106,7 @@ def test_docx_order_table_rows_and_embedded_image(tmp_path, line_img):
     n = len(p1.lines)
     assert p1.lines[2].bbox == (0.0, 2 / n, 1.0, 3 / n)
     assert len(r.pages) == 2 and r.pages[1].needs_ocr and r.meta["embedded_images"] == 1
-    assert Image.open(r.pages[1].image_path).size == line_img.size
+    assert page_raster.image_size(r.pages[1].image_path) == line_img.size
 
 
 def test_jpeg_exif_orientation_applied(tmp_path, line_img):
@@ -119,7 +120,7 @@ def test_jpeg_exif_orientation_applied(tmp_path, line_img):
     # Upright: the text line's ink lies in a wide horizontal band, not a vertical one.
     import numpy as np
 
-    ink = np.asarray(Image.open(page.image_path).convert("L")) < 128
+    ink = np.asarray(page_image.load_page(page.image_path).convert("L")) < 128
     rows = np.where(ink.any(axis=1))[0]
     cols = np.where(ink.any(axis=0))[0]
     assert (cols[-1] - cols[0]) > 3 * (rows[-1] - rows[0])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from extractors import page_image
 from extractors.carriers import archive
 from extractors.carriers.sniff import sniff
 from extractors.ingest import open_dossier, read_file
@@ -34,7 +35,7 @@ def test_ofd_text_geometry_and_page_image(tmp_path, page_mm):
     x0, y0, x1, y1 = page.lines[0].bbox
     assert x0 == pytest.approx(10 / page_mm[0], abs=1e-3) and y0 == pytest.approx(20 / page_mm[1], abs=1e-3)
     assert (page.width, page.height) == (round(page_mm[0] / 25.4 * 100), round(page_mm[1] / 25.4 * 100))
-    with Image.open(page.image_path) as im:  # the text was drawn where its box says
+    with page_image.load_page(page.image_path) as im:  # the text was drawn where its box says
         grey = im.convert("L")
         w, h = grey.size
         ink = grey.crop((int(x0 * w), int(y0 * h), int(x1 * w) + 1, int(y1 * h) + 1))
@@ -61,7 +62,7 @@ def test_ofd_scan_goes_to_ocr_and_its_image_is_drawn(tmp_path):
     reading = read_file("scan.ofd", src, tmp_path / "work", dpi=72)
     page = reading.pages[0]
     assert page.needs_ocr and page.lines == []
-    with Image.open(page.image_path) as im:
+    with page_image.load_page(page.image_path) as im:
         lower = im.convert("L").crop((0, im.height // 2, im.width, im.height * 3 // 4))
         assert lower.getextrema()[0] < 128  # the image sits in the lower half, as its Boundary says
     assert [j.page for j in pipeline.ocr_jobs("D", [reading])] == [1]

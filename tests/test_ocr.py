@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from extractors import ocr
+from extractors import ocr, page_raster
 from extractors.ocr import preprocess as pp
 from extractors.ocr import rapid, tesseract
 from extractors.textclean import clean_line, compact_digits
@@ -143,7 +143,7 @@ def test_tesseract_detects_rotation(page_png, rot):
     upright, paths = page_png
     r = ocr.ocr_page(paths[rot], engine="tesseract", timeout=60)
     assert r.error is None and r.rotation == rot
-    assert r.upright_image_path and Image.open(r.upright_image_path).size == upright.size
+    assert r.upright_image_path and page_raster.image_size(r.upright_image_path) == upright.size
     assert any(b.ID_NUMBER in t for t in _ids(r.lines))
     # Boxes refer to the upright image: the ID line is the 4th of 7, in the middle band.
     line = next(ln for ln in r.lines if b.ID_NUMBER in compact_digits(ln.text))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from extractors import ocr, transparency
+from extractors import ocr, page_raster, transparency
 from extractors.carriers.common import to_rgb
 from extractors.ocr import orientation, rapid, tesseract
 from extractors.ocr import preprocess as pp
@@ -307,7 +307,7 @@ def test_synthetic_turned_page_read_upright(engine, turned, font, tmp_path):
     upright = _page(font, turned, tmp_path / "page.png")
     r = ocr.ocr_page(tmp_path / "page.png", engine="rapidocr", timeout=120)
     assert r.error is None and r.rotation == (360 - turned) % 360
-    assert Image.open(r.upright_image_path).size == upright.size
+    assert page_raster.image_size(r.upright_image_path) == upright.size
     flat = _flat(r.lines)
     assert b.ID_NUMBER in flat and USCC in flat
     # Boxes are fractions of the upright page: the ID line is the 3rd of 5.

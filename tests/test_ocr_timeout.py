@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from extractors import ocr
@@ -39,13 +40,13 @@ def stalled(monkeypatch):
     def install(answers=()):
         eng = StalledEngine(answers)
         engines.append(eng)
-        monkeypatch.setattr(rapid._local, "engine", eng, raising=False)
+        # the only engine the pool has to lend (monkeypatch puts the real pool back)
+        monkeypatch.setattr(rapid, "_pool", [eng])
         return eng
 
     yield install
     for eng in engines:
         eng.release.set()
-    rapid._local.engine = None  # never leave a fake engine behind for other tests
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +64,8 @@ def test_stalled_call_cut_off_at_limit(stalled, page):
     assert eng.calls == 1
     assert r.error == "ocr_timeout" and r.lines == []
     assert LIMIT * 0.9 <= took < LIMIT + MARGIN, took
-    # The stalled call still runs in the background: its engine must not be reused.
-    assert getattr(rapid._local, "engine", None) is None
+    # The stalled call still runs in the background: its engine must not be lent again.
+    assert eng not in rapid._pool
 
 
 def test_partial_lines_kept_when_a_later_pass_stalls(stalled, page):
@@ -85,11 +86,8 @@ def test_engine_crash_is_reported_not_raised(monkeypatch, page):
         def __call__(self, img, use_cls=False):
             raise RuntimeError("onnx session failed")
 
-    monkeypatch.setattr(rapid._local, "engine", Broken(), raising=False)
-    try:
-        r = ocr.ocr_page(page, engine="rapidocr", timeout=LIMIT)
-    finally:
-        rapid._local.engine = None
+    monkeypatch.setattr(rapid, "_pool", [Broken()])
+    r = ocr.ocr_page(page, engine="rapidocr", timeout=LIMIT)
     assert r.error.startswith("ocr_failed: RuntimeError") and r.lines == []
 
 
@@ -102,7 +100,7 @@ def test_stalled_reread_returns_nothing_in_time(stalled, page):
 
 def test_normal_page_unaffected_by_the_limit(page):
     try:
-        rapid.get_engine()
+        rapid.warm(1)
     except Exception as e:  # pragma: no cover - the wheel ships its models
         pytest.skip(f"RapidOCR cannot load offline: {e}")
     r = ocr.ocr_page(page, engine="rapidocr", timeout=60)
@@ -111,3 +109,34 @@ def test_normal_page_unaffected_by_the_limit(page):
     # The same engine call with and without the deadline thread gives the same reading.
     img = rapid.pp.load_rgb(page)
     assert rapid.detect(img, time.monotonic() + 60) == rapid.detect(img)
+
+
+def test_engines_are_lent_one_call_at_a_time(monkeypatch):
+    """Two calls at once never share an engine (it keeps per-call state); an engine that
+    answered goes back to the pool and is lent again."""
+    made = []
+    together = threading.Barrier(3, timeout=20)  # the three calls are all inside an engine at once
+
+    class Slow:
+        def __init__(self):
+            made.append(self)
+            self.busy = False
+
+        def __call__(self, img, use_cls=False):
+            assert not self.busy, "one engine lent to two calls at once"
+            self.busy = True
+            together.wait()
+            self.busy = False
+            return [], None
+
+    monkeypatch.setattr(rapid, "_pool", [])
+    monkeypatch.setattr(rapid, "_new_engine", Slow)
+    rapid.warm(2)
+    assert len(made) == 2 and len(rapid._pool) == 2
+    img = np.zeros((40, 200, 3), np.uint8)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(lambda _: rapid.detect(img, time.monotonic() + 30), range(3))) == [[], [], []]
+    # the third call found both warm engines lent and made its own; all three came back
+    assert len(made) == 3 and sorted(map(id, rapid._pool)) == sorted(map(id, made))

@@ -11,6 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
+from extractors import page_image, page_raster
 from extractors.carriers import pdf_scan
 from extractors.carriers.pdf import read_pdf
 
@@ -65,7 +66,7 @@ def _read(path: Path, tmp_path: Path):
 
 
 def _pixels(page) -> np.ndarray:
-    return np.asarray(Image.open(page.image_path).convert("RGB"))
+    return np.array(page_image.load_rgb_array(page.image_path))
 
 
 def _render(path: Path, size: tuple[int, int]) -> np.ndarray:
@@ -94,7 +95,7 @@ def test_a_turned_page_is_turned_as_the_viewer_shows_it(tmp_path, rotate):
     px = (827, 1165)
     path = _pdf_with_image(tmp_path / "scan.pdf", _jpeg(_scan(*px, seed=rotate)), px, A6, rotate=rotate)
     page = _read(path, tmp_path)
-    assert page.image_path.endswith("_scan.png")
+    assert page.image_path.endswith("_scan" + page_raster.SUFFIX)
     ours = _pixels(page).astype(np.int16)
     assert ours.shape[:2] == ((px[0], px[1]) if rotate in (90, 270) else (px[1], px[0]))
     rendered = _render(path, (ours.shape[1], ours.shape[0]))
@@ -104,7 +105,7 @@ def test_a_turned_page_is_turned_as_the_viewer_shows_it(tmp_path, rotate):
 
 
 def _rendered(page) -> bool:
-    return page.image_path.endswith("_300dpi.png")
+    return page.image_path.endswith("_300dpi" + page_raster.SUFFIX)
 
 
 def test_pages_that_are_more_than_their_image_are_rendered(tmp_path):

@@ -30,6 +30,24 @@ def test_ocr_jobs_cover_scans_and_identifier_bearing_text_pages():
     assert [(j.page, j.text_layer) for j in jobs] == [(1, False), (2, True)]
 
 
+def test_ocr_jobs_run_largest_reading_first():
+    """A photo of an ID card, a 300 dpi page, and a text-layer page of which only the band
+    around the identifier's line is read: ordered by the pixels each reads."""
+    photo = _page(page=1)
+    photo.width, photo.height = 1000, 630
+    scan = _page(page=2)
+    scan.width, scan.height = 2480, 3508
+    crop = _page(page=3, text_source="text_layer", needs_ocr=False, text=f"公民身份号码 {GOOD_ID}")
+    crop.width, crop.height = 1654, 2339
+    files = [FileReading(file="a.pdf", source_path="/x", sha256="0", kind="pdf", pages=[photo, scan, crop])]
+    jobs = pipeline.ocr_jobs("D1", files)
+    assert [j.page for j in jobs] == [1, 2, 3] and jobs[2].regions
+    (x0, y0, x1, y1), = jobs[2].regions
+    assert jobs[2].pixels == int(1654 * 2339 * (x1 - x0) * (y1 - y0)) < 1654 * 2339 / 2
+    assert (jobs[0].pixels, jobs[1].pixels) == (1000 * 630, 2480 * 3508)
+    assert [j.page for j in pipeline.costliest_first(jobs)] == [2, 3, 1]
+
+
 def test_apply_ocr_sets_lines_rotation_and_upright_image():
     page = _page()
     line = TextLine("姓名 张三", (0, 0, 1, 0.1), 0.9, "tesseract")

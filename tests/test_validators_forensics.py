@@ -211,9 +211,15 @@ def test_background_delta_sees_a_pasted_patch_on_a_photo(tmp_path):
 # ------------------------------------------------ the shared page decoder and its users
 # Same pixels, same answers as before the page cache; fewer decodes and copies.
 from extractors import page_image  # noqa: E402
-from extractors.carriers.common import save_png  # noqa: E402
+
 from extractors.records import Page  # noqa: E402
 from reports.page_images import MAX_WIDTH, REVIEW_MIN_WIDTH, export_page_images, review_size  # noqa: E402
+
+
+def save_png(img, path) -> None:
+    """A PNG test page (the readers accept PNG as well as their own page rasters)."""
+    img.save(path, "PNG", compress_level=1)
+
 
 
 def _scan_page(path, size=(2480, 3508), seed=0, mode="RGB"):
@@ -328,7 +334,7 @@ def test_small_pages_are_not_enlarged(tmp_path, fresh_page_cache):
 
 def _background_delta_whole_page(image_path, bbox, margin=1.0):
     """The former implementation: the whole page converted to float first."""
-    img = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32)
+    img = np.asarray(page_image.load_rgb_array(image_path), dtype=np.float32)
     h, w = img.shape[:2]
     x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(bbox[2] * w), int(bbox[3] * h)
     if x1 - x0 < 8 or y1 - y0 < 4:
@@ -569,7 +575,7 @@ def _region_scores_before(image_path, bboxes):
     """The former implementation: np.percentile / np.median on every array."""
     import cv2
 
-    page = np.asarray(Image.open(image_path).convert("RGB"))
+    page = np.array(page_image.load_rgb_array(image_path))
     H, W = page.shape[:2]
     x0 = max(0, int(min(b[0] for b in bboxes) * W - 0.1 * W)) // 8 * 8
     y0 = max(0, int(min(b[1] for b in bboxes) * H - 0.1 * H)) // 8 * 8

@@ -16,7 +16,8 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image
 
-from extractors.carriers.common import MAX_PAGES, MAX_RENDER_PIXELS, failed, page_image_path, save_png
+from extractors import page_raster
+from extractors.carriers.common import MAX_PAGES, MAX_RENDER_PIXELS, failed, page_image_path, save_page
 from extractors.carriers import pdf_scan
 from extractors.records import FileReading, Page, TextLine
 from extractors.textclean import clean_line
@@ -281,7 +282,7 @@ def _open_quietly(path: Path):
 def _scan_image_path(work_dir: Path, sha256: str, page: int) -> Path:
     """Where a page taken as its embedded scan is kept (apart from rendered ones, so a
     re-run finds out which of the two the page was without looking at the PDF again)."""
-    return work_dir / "pages" / f"{sha256[:24]}_p{page:03d}_scan.png"
+    return work_dir / "pages" / f"{sha256[:24]}_p{page:03d}_scan{page_raster.SUFFIX}"
 
 
 def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
@@ -333,9 +334,8 @@ def _read_page(rel, doc, plumber, i: int, work_dir: Path, sha256: str, dpi: int,
                     bitmap.close()
                 finally:
                     pdf_page.close()
-            save_png(img, dest)
-        with Image.open(dest) as im:
-            page.width, page.height = im.size
+            save_page(img, dest)
+        page.width, page.height = page_raster.image_size(dest)
         page.image_path = str(dest)
     except Exception as e:
         page.error = f"第 {i + 1} 页无法渲染为图像（{type(e).__name__}）"
@@ -354,5 +354,5 @@ def _save_embedded_scan(doc, pike, i: int, dpi: int, dest: Path) -> bool:
             pdf_page.close()
     if img is None:
         return False
-    save_png(img, dest)
+    save_page(img, dest)
     return True

@@ -19,9 +19,8 @@ import numpy as np
 from extractors.ocr import cache, preprocess as pp, rapid, tesseract
 from extractors.ocr.engine import OcrResult, clamp_bbox
 from extractors.ocr.tesseract import OcrTimeout
-from extractors.carriers.common import encode_png
 from extractors.records import TextLine
-from extractors import textclean
+from extractors import page_raster, textclean
 from extractors.textclean import clean_line
 
 __all__ = ["OcrResult", "ocr_page", "ocr_regions", "reread", "ENGINES"]
@@ -34,20 +33,19 @@ ENGINES = {"tesseract": tesseract, "rapidocr": rapid}
 
 
 def _upright_path(image_path: Path, rotation: int, upright_dir: Path | None) -> Path:
-    name = f"{image_path.stem}.upright{rotation}.png"
+    base = image_path.name[:-len(page_raster.SUFFIX)] if image_path.name.endswith(page_raster.SUFFIX) else image_path.stem
+    name = f"{base}.upright{rotation}{page_raster.SUFFIX}"
     return (Path(upright_dir) / name) if upright_dir else image_path.with_name(name)
 
 
 def _save_upright(image_path: Path, bgr: np.ndarray | None, rotation: int,
                   upright_dir: Path | None = None) -> str:
+    """The turned page written upright as a page raster beside it (or into `upright_dir`)."""
     dest = _upright_path(image_path, rotation, upright_dir)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if not dest.exists():
         if bgr is None:
             bgr = pp.load_rgb(image_path)
-        tmp = dest.with_name(dest.stem + ".tmp.png")
-        tmp.write_bytes(encode_png(pp.rotate_right_angle(bgr, rotation), bgr=True))
-        tmp.replace(dest)
+        page_raster.write(dest, cv2.cvtColor(pp.rotate_right_angle(bgr, rotation), cv2.COLOR_BGR2RGB))
     return str(dest)
 
 

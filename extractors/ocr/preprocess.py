@@ -18,6 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from extractors import page_raster
+
 MAX_SIDE = 3600  # A4 at 300 dpi is 3508 px high
 MAX_SKEW = 6.0  # degrees searched either way
 
@@ -44,6 +46,11 @@ def load_rgb(path) -> np.ndarray:
     on paper so their ink stays visible (extractors/transparency.py) and 16-bit images
     scaled down: OpenCV's colour decoding would drop the alpha channel, leaving white text
     on whatever colour the transparent pixels happen to hold, or black."""
+    if page_raster.is_raster(path):
+        try:
+            return cv2.cvtColor(page_raster.read(path), cv2.COLOR_RGB2BGR)
+        except page_raster.NotARaster as e:
+            raise ValueError("image cannot be decoded") from e
     data = np.fromfile(str(path), dtype=np.uint8)
     if _opaque_8bit(data):
         img = cv2.imdecode(data, cv2.IMREAD_COLOR)

@@ -2,8 +2,9 @@
 
 It reads degraded photos, red-sealed text and names better than Tesseract
 (bench/ocr_quality.py), and Tesseract, as the cross-check, gives an independent opinion on
-critical fields. One engine per thread, reused: loading the three models costs about a
-second, and the RapidOCR object keeps per-call state, so threads do not share one.
+critical fields. Engines are lent, one call at a time, from a pool kept for the process:
+loading the three models costs about half a second, and the RapidOCR object keeps per-call
+state, so two calls never share one. `warm` fills the pool ahead of the first page.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from extractors.textclean import clean_line
 
 # Threads per ONNX session: the flow already runs one page per core.
 THREADS = int(os.environ.get("DOSSIER_OCR_THREADS", "1"))
-_local = threading.local()
+_pool: list = []  # engines not lent out
+_pool_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -102,28 +104,43 @@ def settings() -> dict:
             "turns": orientation.VERSION, "pipeline": 9}
 
 
-def get_engine():
-    eng = getattr(_local, "engine", None)
-    if eng is None:
-        from rapidocr_onnxruntime import RapidOCR
+def _new_engine():
+    from rapidocr_onnxruntime import RapidOCR
 
-        # det_limit_type "max": the default ("min", 736) upscales a 1100x110 field crop
-        # to 7600 px wide before detection — 9.5 s instead of 0.45 s for one line.
-        eng = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1,
-                       det_limit_type="max", det_limit_side_len=2000)
-        eng.text_det.postprocess_op.box_thresh = BOX_THRESH
-        eng.text_rec.rec_batch_num = REC_BATCH
-        if ARENA:
-            for part in (eng.text_det, eng.text_rec, eng.text_cls):
-                _use_arena(getattr(part, "infer", None) or part.session)
-        _local.engine = eng
+    # det_limit_type "max": the default ("min", 736) upscales a 1100x110 field crop
+    # to 7600 px wide before detection — 9.5 s instead of 0.45 s for one line.
+    eng = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1,
+                   det_limit_type="max", det_limit_side_len=2000)
+    eng.text_det.postprocess_op.box_thresh = BOX_THRESH
+    eng.text_rec.rec_batch_num = REC_BATCH
+    if ARENA:
+        for part in (eng.text_det, eng.text_rec, eng.text_cls):
+            _use_arena(getattr(part, "infer", None) or part.session)
     return eng
 
 
-def _drop_engine(eng) -> None:
-    # The abandoned call still runs inside this engine: this thread must not reuse it.
-    if getattr(_local, "engine", None) is eng:
-        _local.engine = None
+def get_engine():
+    """An engine for one call, lent from the pool (made if none is free); give it back with
+    `_give_back` when the call is over."""
+    with _pool_lock:
+        if _pool:
+            return _pool.pop()
+    return _new_engine()
+
+
+def _give_back(eng) -> None:
+    with _pool_lock:
+        _pool.append(eng)
+
+
+def warm(count: int) -> None:
+    """Make engines until `count` are free: the models load on an idle core (while Prefect's
+    server boots) instead of at the first pages, one per OCR thread. Engines lent meanwhile
+    are not replaced: at most `count` are made."""
+    with _pool_lock:
+        missing = count - len(_pool)
+    for _ in range(missing):
+        _give_back(_new_engine())
 
 
 def detect(img: np.ndarray, deadline: float | None = None,
@@ -143,12 +160,17 @@ def detect(img: np.ndarray, deadline: float | None = None,
 
 
 def _in_thread(call, deadline: float | None):
-    """call(engine), given up at `deadline` (see `detect`)."""
+    """call(engine), given up at `deadline` (see `detect`). The engine goes back to the pool
+    when the call ends, unless the call was given up: it still runs inside that engine."""
     eng = get_engine()
     if deadline is None:
-        return call(eng)
+        try:
+            return call(eng)
+        finally:
+            _give_back(eng)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
+        _give_back(eng)
         raise OcrTimeout()
     box: dict = {}
     done = threading.Event()
@@ -163,8 +185,8 @@ def _in_thread(call, deadline: float | None):
 
     threading.Thread(target=work, name="rapidocr-call", daemon=True).start()
     if not done.wait(remaining):
-        _drop_engine(eng)
-        raise OcrTimeout()
+        raise OcrTimeout()  # the engine is not given back: the abandoned call still runs in it
+    _give_back(eng)
     if "error" in box:
         raise box["error"]
     return box["result"]
@@ -265,7 +287,7 @@ def read_page(bgr: np.ndarray, deadline: float) -> tuple[list[TextLine], int, fl
     # Small images are not enlarged here, unlike for Tesseract: PP-OCR read small cards
     # and forms as well at their own size as enlarged, and detection costs grow with area.
     img, _ = pp.cap_size(bgr, 2000)  # RapidOCR scales to 2000 px itself; do it once here
-    bw = pp.binarize(pp.red_channel(img))
+    capped = img
     if pp.has_red_ink(img):
         # A seal over a line makes PP-OCR's detector drop the whole line (measured: the
         # 工作岗位 line under a 合同专用章). In the red channel the seal is a light grey
@@ -305,7 +327,9 @@ def read_page(bgr: np.ndarray, deadline: float) -> tuple[list[TextLine], int, fl
             return _finish(readings[0])
         if flipped <= orientation.MAX_FLIPPED_SHARE:
             return _finish(readings[0])
-    for rot in orientation.turns_to_try(upright, pp.looks_sideways(bw), flipped):
+    # binarised only here: a page read clearly upright has returned above
+    sideways = pp.looks_sideways(pp.binarize(pp.red_channel(capped)))
+    for rot in orientation.turns_to_try(upright, sideways, flipped):
         if time.monotonic() >= deadline:
             break
         before = _best(readings)[0]

@@ -44,6 +44,7 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from extractors import page_raster
 from extractors.page_image import load_rgb_array
 from extractors.page_memo import page_memo
 
@@ -176,8 +177,7 @@ def without_pixels(fp: PageFingerprint | None) -> PageFingerprint | None:
     if fp is None or fp.gray is None or not fp.path or not fp.digest:
         return fp
     try:
-        with Image.open(fp.path) as im:
-            large = im.width > 2 * WORK_WIDTH
+        large = page_raster.image_size(fp.path)[0] > 2 * WORK_WIDTH
     except (OSError, ValueError):
         return fp
     return _pixels_dropped(fp, large)
