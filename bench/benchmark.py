@@ -278,7 +278,9 @@ def bare_engines(jobs: list, workers: int) -> dict[str, float]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--single-run"]:
-        return _single_run(argv[1:])
+        from flows.cli import exit_now
+
+        exit_now(_single_run(argv[1:]))  # and out as the command leaves
     ap = argparse.ArgumentParser()
     ap.add_argument("batch")
     ap.add_argument("--truth")

@@ -219,5 +219,30 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def console() -> None:
+    """The `dossier-screen` command: main(), then `exit_now`."""
+    exit_now(main())
+
+
+def exit_now(rc: int) -> None:
+    """Leave the process as a finished run needs and no more.
+
+    What Python does at exit before tearing itself down is done here in the same order:
+    Prefect's log and event workers drain and the other threads are joined, then the atexit
+    handlers run (logging is flushed, the temporary server is stopped). The teardown itself,
+    freeing a screening's objects one by one, is left to the operating system, which frees a
+    process's memory at once."""
+    import atexit
+    import threading
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    threading._shutdown()  # noqa: SLF001 - Python's own first step at exit
+    atexit._run_exitfuncs()  # noqa: SLF001 - and its second
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc if isinstance(rc, int) else 1)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -1,6 +1,8 @@
 """Choosing where tasks run: the local thread pool by default, a Dask cluster on request."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flows.settings import RunSettings
 
 
@@ -29,25 +31,30 @@ WARM_MODULES = (
 )
 
 
+def _dossiers_to_read(settings: RunSettings) -> bool:
+    """Whether any dossier of the batch lacks a cached record (what the flow's first stage
+    finds out again): only then will pages be OCR'd."""
+    from extractors.ingest import list_dossiers
+    from flows.fingerprint import RecordCache, dossier_fingerprint
+
+    cache, key = RecordCache(settings.cache_dir), settings.extraction_key()
+    return any(cache.pages_of(dossier_fingerprint(src, key)) is None for src in list_dossiers(Path(settings.batch_dir)))
+
+
 def _warm_ocr(settings: RunSettings) -> None:
-    """The OCR engines the run's threads will use, loaded in the background meanwhile (not
-    for an empty batch folder)."""
+    """The OCR engines the run's threads will use, loaded in the background while the
+    temporary server boots, when some dossier is still to be read (not for a cached re-run
+    or an empty batch folder)."""
     if settings.ocr_engine != "rapidocr" or settings.dask_address:
         return
     import threading
-    from pathlib import Path
-
-    try:
-        if not any(Path(settings.batch_dir).iterdir()):
-            return
-    except OSError:
-        return
 
     def load() -> None:
         try:
-            from extractors.ocr import rapid
+            if _dossiers_to_read(settings):
+                from extractors.ocr import rapid
 
-            rapid.warm(settings.worker_count())
+                rapid.warm(settings.worker_count())
         except Exception:  # noqa: BLE001 - the first page loads its engine and reports what fails
             pass
 

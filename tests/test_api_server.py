@@ -102,3 +102,24 @@ def test_the_warm_list_names_modules_that_exist():
 
     missing = [m for m in WARM_MODULES if importlib.util.find_spec(m) is None]
     assert not missing
+
+
+def test_ocr_engines_are_warmed_only_when_a_dossier_is_still_to_read(tmp_path):
+    from extractors.records import DossierRecord
+    from flows.fingerprint import RecordCache, dossier_fingerprint
+    from flows.runners import _dossiers_to_read
+    from flows.settings import RunSettings
+
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    settings = RunSettings(batch_dir=str(batch), out_dir=str(out), as_of="2026-05-20", progress=False)
+    assert not _dossiers_to_read(settings)  # an empty batch folder
+    (batch / "D01").mkdir()
+    (batch / "D01" / "申请表.txt").write_text("甲")
+    (batch / "notes.txt").write_text("a loose file is not a dossier")
+    assert _dossiers_to_read(settings)
+    key = dossier_fingerprint(batch / "D01", settings.extraction_key())
+    RecordCache(settings.cache_dir).put(key, DossierRecord(dossier_id="D01"))
+    assert not _dossiers_to_read(settings)  # a cached re-run reads nothing
+    (batch / "D01" / "申请表.txt").write_text("乙")  # the file changed: read again
+    assert _dossiers_to_read(settings)
