@@ -28,8 +28,8 @@ MAGIC = b"DSPAGE\x00\x01"
 SUFFIX = ".rgb.lz4"
 _HEADER = struct.Struct("<III")
 # What a reader may render (extractors.carriers.common.MAX_RENDER_PIXELS) with room to spare:
-# a header claiming more is not one of ours.
-MAX_PIXELS = 400_000_000
+# a header claiming more is not one of ours, and no more is ever decompressed.
+MAX_PIXELS = 100_000_000
 
 
 class NotARaster(ValueError):
@@ -55,7 +55,7 @@ def write(dest: str | os.PathLike, rgb: np.ndarray) -> None:
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(MAGIC + _HEADER.pack(h, w, c))
-        fh.write(lz4.frame.compress(np.ascontiguousarray(rgb).data, compression_level=0))
+        fh.write(lz4.frame.compress(np.ascontiguousarray(rgb).data, compression_level=0, content_checksum=True))
     tmp.replace(dest)
 
 
@@ -80,12 +80,15 @@ def read(path: str | os.PathLike) -> np.ndarray:
     is not one, or whose pixels are cut short."""
     data = Path(path).read_bytes()
     h, w, c = _header(data)
+    want = h * w * c
+    frame = lz4.frame.LZ4FrameDecompressor()
     try:
-        raw = lz4.frame.decompress(memoryview(data)[len(MAGIC) + _HEADER.size:])
-    except RuntimeError as exc:  # lz4's error for a damaged or truncated frame
+        # never more than the header's pixels (bounded above), whatever the frame claims
+        raw = frame.decompress(memoryview(data)[len(MAGIC) + _HEADER.size:], max_length=want + 1)
+    except RuntimeError as exc:  # lz4's error for a damaged frame (or a failed checksum)
         raise NotARaster(f"page raster damaged: {exc}") from exc
-    if len(raw) != h * w * c:
-        raise NotARaster(f"page raster holds {len(raw)} bytes, its header {h * w * c}")
+    if len(raw) != want or not frame.eof:
+        raise NotARaster(f"page raster holds {len(raw)} bytes or is cut short; its header says {want}")
     return np.frombuffer(raw, dtype=np.uint8).reshape(h, w, c)
 
 

@@ -86,3 +86,25 @@ def test_a_photo_read_into_the_work_folder_keeps_its_decoded_pixels(tmp_path):
     assert np.array_equal(page_raster.read(page.image_path), expected)
     assert (page.width, page.height) == (expected.shape[1], expected.shape[0])
     assert src.read_bytes()[:2] == b"\xff\xd8"  # the original is untouched
+
+
+def test_a_raster_claiming_more_than_its_header_is_refused_without_decompressing_it(tmp_path):
+    """A hostile file with the raster's magic: a small header, and an LZ4 frame that
+    expands to far more (a decompression bomb). At most the header's pixels are expanded."""
+    import lz4.frame
+
+    dest = tmp_path / ("bomb" + page_raster.SUFFIX)
+    header = page_raster.MAGIC + (100).to_bytes(4, "little") + (100).to_bytes(4, "little") + (3).to_bytes(4, "little")
+    dest.write_bytes(header + lz4.frame.compress(b"\0" * (64 * 2**20), compression_level=0))
+    with pytest.raises(page_raster.NotARaster):
+        page_raster.read(dest)
+
+
+def test_a_flipped_byte_in_the_pixels_is_caught(tmp_path):
+    dest = tmp_path / ("p" + page_raster.SUFFIX)
+    page_raster.write(dest, _pixels())
+    data = bytearray(dest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    dest.write_bytes(bytes(data))
+    with pytest.raises(page_raster.NotARaster):
+        page_raster.read(dest)
