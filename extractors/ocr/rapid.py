@@ -3,8 +3,8 @@
 It reads degraded photos, red-sealed text and names better than Tesseract
 (bench/ocr_quality.py), and Tesseract, as the cross-check, gives an independent opinion on
 critical fields. Engines are lent, one call at a time, from a pool kept for the process:
-loading the three models costs about half a second, and the RapidOCR object keeps per-call
-state, so two calls never share one. `warm` fills the pool ahead of the first page.
+loading the three models is slow, and the RapidOCR object keeps per-call state, so two
+calls never share one. `warm` fills the pool ahead of the first page.
 """
 from __future__ import annotations
 
