@@ -14,7 +14,6 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
-from PIL import Image
 
 from extractors import page_raster
 from extractors.carriers.common import MAX_PAGES, MAX_RENDER_PIXELS, failed, page_image_path, save_page
