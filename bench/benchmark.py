@@ -3,6 +3,7 @@
     python -m bench.benchmark sample_dossiers/batch --truth sample_dossiers/batch_truth \\
         --registry sample_dossiers/registry.csv --as-of 2026-05-20 \\
         [--rerun] [--bare] [--add-one] [--startup] [--judge] [--scaling 1,8,32] [--out DIR]
+    python -m bench.benchmark BATCH --add-one-only [--registry FILE]
 
 Every screening runs as its own `dossier-screen`-like process (with the temporary Prefect
 server it starts), so each wall time is what a user waits for. Printed:
@@ -11,7 +12,9 @@ server it starts), so each wall time is what a user waits for. Printed:
 - `--bare`: the same OCR'd pages read by the bare engines (tesseract CLI, RapidOCR) on the
   same number of cores, and screening throughput as a ratio of each;
 - `--add-one`: the batch without its last dossier screened, then the last one added into
-  the same folder: the added dossier's cost as a fraction of screening the smaller batch;
+  the same folder: the added dossier's cost as a fraction of screening the smaller batch
+  (`--add-one-only`: that alone, for a batch too large to also screen whole and read bare;
+  start-up is the same whatever the batch, so the fraction depends on the batch's size);
 - `--scaling`: fresh screenings of the first 1, 8, 32 … dossiers (a batch that large comes
   from `python -m sample_dossiers.generator --out DIR --count 32`);
 - `--startup`: an empty batch screened three times (start-up alone: process, Prefect's
@@ -296,6 +299,8 @@ def main(argv=None) -> int:
     ap.add_argument("--huge", action="store_true", help="also read a 2000-page PDF and a 500-page TIFF (bench/huge_inputs.py)")
     ap.add_argument("--startup", action="store_true", help="time screenings of an empty batch (start-up alone)")
     ap.add_argument("--judge", action="store_true", help="judging + outputs per dossier on one core (bench.judge_timing)")
+    ap.add_argument("--add-one-only", action="store_true",
+                    help="only --add-one, without the first run and what needs it (a large batch's incremental cost)")
     args = ap.parse_args(argv)
     cores = args.workers or os.cpu_count() or 2
     batch = Path(args.batch)
@@ -320,11 +325,15 @@ def main(argv=None) -> int:
         print("== start-up with one Prefect server shared by the runs (PREFECT_API_URL): "
               + ", ".join(f"{w:.1f}" for w in shared) + " s")
         figures.append(f"start-up with a shared Prefect server (median of 3): {shared[1]:.1f} s")
-    first = screen(batch, out, args)
-    print_run("first run", first)
-    print_page_seconds(ocr_page_seconds(out))
-    full_pages, crop_jobs = split_jobs(first["ocr_images"])
-    ocr_pages = len(full_pages) + len(crop_jobs)
+    if args.add_one_only:
+        args.add_one, args.rerun, args.bare, args.scaling, args.judge, args.truth = True, False, False, None, False, None
+        first = None
+    else:
+        first = screen(batch, out, args)
+        print_run("first run", first)
+        print_page_seconds(ocr_page_seconds(out))
+        full_pages, crop_jobs = split_jobs(first["ocr_images"])
+        ocr_pages = len(full_pages) + len(crop_jobs)
     if args.rerun:
         again = screen(batch, out, args)
         print_run("cached re-run", again)
@@ -386,7 +395,8 @@ def main(argv=None) -> int:
                        f"   (target ≤ 2 s)")
     if figures:
         print("== the issue's figures (#17)")
-        print(f"{'(start-up inside a run: wall minus its stages)':s} {first['wall'] - sum(first['seconds'].values()):.1f} s")
+        if first is not None:
+            print(f"{'(start-up inside a run: wall minus its stages)':s} {first['wall'] - sum(first['seconds'].values()):.1f} s")
         for line in figures:
             print(line)
     if args.truth:

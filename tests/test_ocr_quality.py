@@ -1,6 +1,8 @@
 """The OCR benchmark's scoring helpers: CER, masked misread diffs, page selection."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench import ocr_quality as q
 
 
@@ -52,3 +54,29 @@ def test_benchmark_reads_page_seconds_from_the_ocr_cache(tmp_path, capsys):
     assert secs == [1.0, 2.0, 3.0]
     benchmark.print_page_seconds(secs)
     assert "3 pages): mean 2.00 s, median 2.00, p95 3.00, max 3.00" in capsys.readouterr().out
+
+
+def test_add_one_only_screens_the_batch_less_its_last_dossier_then_adds_it(tmp_path, monkeypatch, capsys):
+    """`--add-one-only` skips the first whole-batch run: a large batch's incremental cost is
+    measured without screening it three times."""
+    from bench import benchmark
+
+    batch = tmp_path / "batch"
+    for name in ("D01", "D02", "D03"):
+        (batch / name).mkdir(parents=True)
+        (batch / name / "form.docx").write_bytes(b"x")
+    calls = []
+
+    def fake_screen(b, out, args, dask_address=""):
+        calls.append(sorted(p.name for p in Path(b).iterdir()))
+        wall = 40.0 if len(calls) == 1 else 6.0
+        return {"wall": wall, "dossiers": len(calls[-1]), "peak_mb": 1.0, "peak_child_mb": 1.0,
+                "seconds": {"ocr": wall / 2}, "pages": {"ocr": 1}, "ocr_images": []}
+
+    monkeypatch.setattr(benchmark, "screen", fake_screen)
+    assert benchmark.main([str(batch), "--add-one-only", "--out", str(tmp_path / "out")]) == 0
+    assert calls == [["D01", "D02"], ["D01", "D02", "D03"]]  # no whole-batch first run
+    out = capsys.readouterr().out
+    assert "== first run" not in out
+    assert "adding one dossier / screening the batch without it: 15.0%" in out
+    assert (batch / "D03" / "form.docx").read_bytes() == b"x"  # the batch itself untouched

@@ -475,6 +475,27 @@ def test_only_pairs_that_reach_the_alignment_are_kept_in_the_page_memo(tmp_path,
     assert image_hash.near_duplicate(fa, fc) == first  # from the memo
 
 
+def test_a_pages_features_made_for_one_alignment_come_from_the_page_memo_for_the_next(tmp_path, monkeypatch):
+    """A dossier added to a screened batch brings new partners for pages already aligned:
+    their ORB features are read from the memo, not made again, and belong to their page."""
+    from extractors import page_memo
+
+    monkeypatch.setenv(page_memo.ENV, str(tmp_path / "memo"))
+    save_png(_contract_page([f"甲方张伟 编号{1000 + 37 * i} 自二〇二一年{i + 1}月起" for i in range(12)]), tmp_path / "a.png")
+    save_png(_contract_page([f"乙方李强 编号{5000 + 91 * i} 自二〇二三年{12 - i}月止" for i in range(12)]), tmp_path / "b.png")
+    fa, fb = (image_hash.fingerprint_light(str(tmp_path / n)) for n in ("a.png", "b.png"))
+    assert fa.keypoints is None and fb.keypoints is None  # made only for pages that are aligned
+    made = image_hash.features(fa)
+    image_hash._FEATURE_CACHE.clear()  # as in the next run's new process
+    orb = image_hash._orb
+    monkeypatch.setattr(image_hash, "_orb", lambda g: pytest.fail("made again"))
+    again = image_hash.features(fa)
+    assert np.array_equal(made[0], again[0]) and np.array_equal(made[1], again[1])
+    monkeypatch.setattr(image_hash, "_orb", orb)
+    other = image_hash.features(fb)
+    assert not (other[0].shape == made[0].shape and np.array_equal(other[0], made[0]))
+
+
 def _pdf_with_text(path, text=b"BT /F1 24 Tf 72 700 Td (Certificate 1744060012100001) Tj ET"):
     pdf = pikepdf.new()
     pdf.add_blank_page()

@@ -2,6 +2,7 @@
 (fires on the bad case, silent on the good one), built in code, differing from both batches."""
 import datetime as dt
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.records import Member, Provenance, TextLine
@@ -187,6 +188,36 @@ def test_reused_portrait_on_another_persons_card(tmp_path):
     b.page("id_1.jpg", 1).image_path = _card_with_photo(tmp_path / "c.jpg", ["姓名 林秀兰", "住 址 湖南省衡阳市"],
                                                         _portrait(11), (40, 300), scale=0.85, crop=4)
     assert "REUSED_IMAGE" not in codes(run(b, [a]))
+
+
+def test_a_portrait_comparison_is_read_from_the_page_memo_when_met_again(tmp_path, monkeypatch):
+    """A re-run, or a dossier added to a screened batch, judges every dossier again: the
+    picture blocks compared before are answered from the memo, with the same flag."""
+    from extractors import page_memo
+    from tests.test_validators_judge import make_uscc
+    from validators.forensics import image_hash
+
+    monkeypatch.setenv(page_memo.ENV, str(tmp_path / "memo"))
+    a = good_record(tmp_path / "a", "A1", images=True)
+    b = good_record(tmp_path / "b", "B1", unit="佛山市高明区恒远有限公司", code=make_uscc(org_body="MA4UQ7R5"),
+                    account="44050166077777777777", id_offset=200, images=True)
+    photo = _portrait(3)
+    a.page("id_0.jpg", 1).image_path = _card_with_photo(tmp_path / "a.jpg", ["姓名 张伟", "出生 1985年3月12日"], photo, (600, 80))
+    b.page("id_1.jpg", 1).image_path = _card_with_photo(tmp_path / "b.jpg", ["姓名 林秀兰", "住 址 湖南省衡阳市"],
+                                                        photo, (40, 300), scale=0.85, crop=4)
+    first = [f.detail for f in run(b, [a]).flags if f.code == "REUSED_IMAGE"]
+    assert len(first) == 1
+    monkeypatch.setattr(image_hash, "same_region", lambda *a: pytest.fail("compared again"))
+    assert [f.detail for f in run(b, [a]).flags if f.code == "REUSED_IMAGE"] == first
+    # the card with one mark more is another page image: a new comparison, not the memo's answer
+    card = Image.open(tmp_path / "b.jpg").convert("RGB")
+    ImageDraw.Draw(card).rectangle([700, 560, 720, 580], fill="black")
+    card.save(tmp_path / "c.png")
+    b.page("id_1.jpg", 1).image_path = str(tmp_path / "c.png")
+    calls = []
+    monkeypatch.setattr(image_hash, "same_region", lambda *a: calls.append(1) or (False, {}))
+    assert "REUSED_IMAGE" not in codes(run(b, [a]))  # the comparison made answers "not the same"
+    assert calls
 
 
 def test_picture_on_three_peoples_cards_is_template_artwork(tmp_path):

@@ -173,7 +173,7 @@ def _region_candidates(x, y) -> bool:
 def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) -> list[Flag]:
     """A picture block (a portrait) of one person's document found on exactly one other
     person's document, in this dossier or another: medium on its own (see
-    image_hash.same_region). A block found on three or more people's documents is printed
+    image_hash.same_page_region). A block found on three or more people's documents is printed
     artwork of the template (the emblem on an ID card's back, a certificate's logo), not a
     reused picture: every dossier has at least three members, so template artwork always
     shows up that way."""
@@ -193,8 +193,10 @@ def _reused_region_flags(record: DossierRecord, index: BatchIndex, done: set) ->
                     continue
                 key = tuple(sorted([(a.dossier_id, a.file, a.page, k), (b.dossier_id, b.file, b.page, m)]))
                 if key not in cache:
-                    u, v = (x, y) if key[0] == (a.dossier_id, a.file, a.page, k) else (y, x)
-                    cache[key] = image_hash.same_region(u, v) if _region_candidates(u, v) else (False, {})
+                    first = key[0] == (a.dossier_id, a.file, a.page, k)
+                    u, v = (x, y) if first else (y, x)
+                    pages = (a.fp, k, b.fp, m) if first else (b.fp, m, a.fp, k)
+                    cache[key] = image_hash.same_page_region(*pages) if _region_candidates(u, v) else (False, {})
                 if cache[key][0]:
                     matches[b.person] = (b, cache[key][1])
                     if len(matches) > 1:

@@ -239,7 +239,17 @@ def features(fp: PageFingerprint) -> tuple[np.ndarray, Any]:
     the fingerprint was made without them."""
     if fp.keypoints is not None:
         return fp.keypoints, fp.descriptors
-    return _kept(_FEATURE_CACHE, fp.digest, lambda: _orb(with_pixels(fp).gray), size=FEATURES_KEPT)
+    if not fp.digest:  # not named by its image: nothing to keep it under
+        return _orb(with_pixels(fp).gray)
+    return _kept(_FEATURE_CACHE, fp.digest, lambda: _page_features(fp), size=FEATURES_KEPT)
+
+
+@page_memo
+def _page_features(fp: PageFingerprint) -> tuple[np.ndarray, Any]:
+    """`features` made, and kept in the page memo by the working image's digest: a page
+    aligned once is aligned again when a dossier added later brings a new partner, and
+    its features then come from the memo (the pairs already measured do too)."""
+    return _orb(with_pixels(fp).gray)
 
 
 def _align(a: PageFingerprint, b: PageFingerprint) -> np.ndarray | None:
@@ -812,6 +822,20 @@ def pictorial_regions(rgb: np.ndarray, gray: np.ndarray) -> list:
             continue
         out.append(((int(x), int(y), int(w), int(h)), crop))
     return out
+
+
+def same_page_region(a: PageFingerprint, k: int, b: PageFingerprint, m: int) -> tuple[bool, dict[str, float]]:
+    """same_region of block k of page a and block m of page b, kept in the page memo (by the
+    pages' working images) when both are named: each dossier's judging compares its blocks
+    with their neighbours, and a re-run or a dossier added later meets the same pairs again."""
+    if a.digest and b.digest:
+        return _same_page_region(a, k, b, m)
+    return same_region(a.regions[k], b.regions[m])
+
+
+@page_memo
+def _same_page_region(a: PageFingerprint, k: int, b: PageFingerprint, m: int) -> tuple[bool, dict[str, float]]:
+    return same_region(a.regions[k], b.regions[m])
 
 
 def same_region(a, b) -> tuple[bool, dict[str, float]]:
