@@ -171,7 +171,9 @@ def _card_with_photo(path, lines, photo, at, scale=1.0, crop=0):
     return str(path)
 
 
-def test_reused_portrait_on_another_persons_card(tmp_path):
+def _one_portrait_on_two_peoples_cards(tmp_path):
+    """Dossiers A1 and B1 whose ID card pages show one portrait: the same picture on another
+    person's card of another layout, re-cropped and smaller."""
     from tests.test_validators_judge import make_uscc
 
     a = good_record(tmp_path / "a", "A1", images=True)
@@ -179,9 +181,13 @@ def test_reused_portrait_on_another_persons_card(tmp_path):
                     account="44050166077777777777", id_offset=200, images=True)
     photo = _portrait(3)
     a.page("id_0.jpg", 1).image_path = _card_with_photo(tmp_path / "a.jpg", ["姓名 张伟", "出生 1985年3月12日"], photo, (600, 80))
-    # the same portrait on another person's card of another layout, re-cropped and smaller
     b.page("id_1.jpg", 1).image_path = _card_with_photo(tmp_path / "b.jpg", ["姓名 林秀兰", "住 址 湖南省衡阳市"],
                                                         photo, (40, 300), scale=0.85, crop=4)
+    return a, b
+
+
+def test_reused_portrait_on_another_persons_card(tmp_path):
+    a, b = _one_portrait_on_two_peoples_cards(tmp_path)
     flags = [f for f in run(b, [a]).flags if f.code == "REUSED_IMAGE"]
     assert len(flags) == 1 and flags[0].severity == "medium" and "A1" in flags[0].detail
     # another person's own portrait: silent
@@ -194,17 +200,10 @@ def test_a_portrait_comparison_is_read_from_the_page_memo_when_met_again(tmp_pat
     """A re-run, or a dossier added to a screened batch, judges every dossier again: the
     picture blocks compared before are answered from the memo, with the same flag."""
     from extractors import page_memo
-    from tests.test_validators_judge import make_uscc
     from validators.forensics import image_hash
 
     monkeypatch.setenv(page_memo.ENV, str(tmp_path / "memo"))
-    a = good_record(tmp_path / "a", "A1", images=True)
-    b = good_record(tmp_path / "b", "B1", unit="佛山市高明区恒远有限公司", code=make_uscc(org_body="MA4UQ7R5"),
-                    account="44050166077777777777", id_offset=200, images=True)
-    photo = _portrait(3)
-    a.page("id_0.jpg", 1).image_path = _card_with_photo(tmp_path / "a.jpg", ["姓名 张伟", "出生 1985年3月12日"], photo, (600, 80))
-    b.page("id_1.jpg", 1).image_path = _card_with_photo(tmp_path / "b.jpg", ["姓名 林秀兰", "住 址 湖南省衡阳市"],
-                                                        photo, (40, 300), scale=0.85, crop=4)
+    a, b = _one_portrait_on_two_peoples_cards(tmp_path)
     first = [f.detail for f in run(b, [a]).flags if f.code == "REUSED_IMAGE"]
     assert len(first) == 1
     monkeypatch.setattr(image_hash, "same_region", lambda *a: pytest.fail("compared again"))
