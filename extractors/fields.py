@@ -61,6 +61,9 @@ _PHONE_IN = re.compile(r"(?:\d[\d\-]{6,14}\d)")
 
 
 _ANNOTATION = re.compile(r"^\W*与原.{0,2}相[符特付]\W*$|^\W*与原件一致\W*$")
+# the same annotation read on one row with a value beside it (与原件相符佛山市人力资源和社会保障局:
+# the mark stamped in front of the issuer): taken out of the text values are read from
+_ANNOTATION_IN_ROW = re.compile(r"与原件相[符特付]|与原件一致")
 
 
 @dataclass
@@ -217,7 +220,7 @@ class _PageReader:
         # provenance quotes the line as read; labels and values are matched on its
         # canonical form (offsets are never mapped back: provenance is per line)
         self.raw = [ln.text for ln in self.lines]
-        self.texts = [lb.join_spaced_labels(nz.match_text(t)) for t in self.raw]
+        self.texts = [lb.join_spaced_labels(nz.match_text(_ANNOTATION_IN_ROW.sub("", t))) for t in self.raw]
         text = "\n".join(self.texts)
         starts, pos = [], 0
         for t in self.texts:

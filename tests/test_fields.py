@@ -173,3 +173,22 @@ def test_a_label_of_another_document_stands_as_a_label(text, label, expected):
 
     start = text.index(label)
     assert stands_as_label(text, start, start + len(label), 4) is expected
+
+
+@pytest.mark.parametrize("issuer_row", ["与原件相符佛山市人力资源和社会保障局", "佛山市人力资源和社会保障局",
+                                        "与原件一致 佛山市人力资源和社会保障局"])
+def test_a_copy_mark_read_on_the_issuers_row_is_not_part_of_the_issuer(issuer_row):
+    """The 与原件相符 mark stamped in front of the issuer's name, beneath 发证机关, is read as
+    one row with it (an unseen variant c batch, seed 4646): the issuer is the name alone."""
+    rows = [("职业（工种）焊工", 0.147), ("等级技师（国家职业资格二级）", 0.183), ("理论知识考试成绩87", 0.22),
+            ("操作技能考核成绩65", 0.254), ("证书编号1744061971248616", 0.293), ("发证日期二〇一七年八月二日", 0.327),
+            ("姓名冯振宇", 0.413), ("性别男", 0.449), ("公民身份号码44062419710815179X", 0.481), ("发证机关", 0.778)]
+    lines = [TextLine(t, (0.08 if y > 0.4 else 0.56, y, 0.79, y + 0.03), 0.99, "rapidocr") for t, y in rows]
+    lines.append(TextLine(issuer_row, (0.09, 0.787, 0.83, 0.843), 0.99, "rapidocr"))
+    page = Page(file="冯振宇.pdf", page=2, lines=lines, text_source="ocr")
+    docs = classify_pages([page])
+    assert [d.type for d in docs] == ["qualification_certificate"]
+    doc = extract_fields(docs[0], [page])
+    assert doc.first("certificate_issuer").value == "佛山市人力资源和社会保障局"
+    assert doc.first("certificate_issuer").prov.text == issuer_row  # provenance quotes the row as read
+    assert doc.first("certificate_number").value == "1744061971248616"
