@@ -390,3 +390,57 @@ def test_a_hard_recompressed_crop_is_proved_one_scan_by_its_weak_texture(recompr
     # the texture floor of the verification before: the weak texture was not read
     monkeypatch.setattr(image_hash, "_texture_floor", lambda: image_hash.NOISE_FLOOR_MIN)
     assert flagged() == {}
+
+
+def test_flat_paper_pages_are_paired_within_their_dossier_and_through_their_numbers_not_with_every_page():
+    """Scans whose paper shows no shading (a scanner's shading correction; the generated
+    sample batch's scans): their shade codes are ties and agree with one another whoever
+    printed the page, which made the search pair every two such pages of a type. Such a
+    page's code is crowded: the page is paired with its own dossier's pages and through its
+    numbers, and a shaded scan's copy among them is still found by its code."""
+    rng = np.random.default_rng(5)
+    h, w = 283, 200
+    template = np.full((h, w), 244, np.float32)
+    template[20:260:12, 20:180] = 60  # a clause page: lines of text
+    flat = lambda: template + rng.normal(0, 2, (h, w))  # noqa: E731
+    shaded = lambda: template + _smooth(rng, (h, w), 3.0) + rng.normal(0, 2, (h, w))  # noqa: E731
+    phash = np.zeros(8, np.uint8)  # one layout
+    pages, owners, numbers = [], [], []
+    for d in range(12):  # twelve dossiers, two flat clause pages each (two members' contracts)
+        for _ in range(2):
+            pages.append(flat())
+            owners.append(f"D{d:02d}")
+            numbers.append(frozenset())
+    for d in range(12, 20):  # eight dossiers scanning with shading
+        pages.append(shaded())
+        owners.append(f"D{d:02d}")
+        numbers.append(frozenset())
+    shaded_source = len(pages) - 1
+    pages.append(pages[shaded_source] * 0.99 + rng.normal(0, 1.5, (h, w)))  # a shaded scan filed again
+    owners.append("D20")
+    numbers.append(frozenset())
+    # a flat first page stating its holder's numbers, and the same image filed by another dossier
+    first = flat()
+    first[40:60, 30:170] = 40
+    pages += [first, first + rng.normal(0, 1.0, (h, w))]
+    owners += ["D00", "D21"]
+    numbers += [frozenset({"440608199001011234", "20230101"})] * 2
+    cells = [_cells_of(p) for p in pages]
+    codes = [candidates.PageCode("labour_contract", phash, c, n, o) for c, n, o in zip(cells, numbers, owners)]
+
+    crowded = candidates.crowded_codes(candidates.shade_codes(cells))
+    assert crowded[:24].all() and not crowded[24:33].any(), crowded
+    found = set(candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, 0.5, ("id_card",)))
+    assert (shaded_source, shaded_source + 1) in found  # the shaded copy
+    assert (33, 34) in found  # the flat copy, through its numbers
+    same_dossier = {(2 * d, 2 * d + 1) for d in range(12)}
+    assert same_dossier <= found
+    flat_pages = set(range(24)) | {33, 34}
+    across = {(a, b) for a, b in found if a in flat_pages and b in flat_pages and owners[a] != owners[b]}
+    assert across == {(33, 34)}, sorted(across)
+    # the flat pages' codes agree with one another: searched by them, every two would pair
+    flat_codes = candidates.shade_codes(cells)[:24]
+    close = sum(candidates.hamming(flat_codes[a], flat_codes[b]) <= candidates.THRESHOLDS["shade_radius"]
+                for a in range(24) for b in range(a + 1, 24))
+    assert close > 0.5 * 24 * 23 / 2, close
+

@@ -254,7 +254,7 @@ def image_candidates(images: list[ImageEntry]) -> tuple[dict[int, list[int]], di
     """(BatchIndex.image_partners, BatchIndex.region_near) of the entries: pages of one
     document type paired by the candidate search, and each picture block of a person's page
     with its nearest blocks on other people's pages."""
-    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade, e.numbers) for e in images]
+    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade, e.numbers, e.dossier_id) for e in images]
     partners: dict[int, list[int]] = {}
     for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, MIN_SHARED_NUMBERS, PERSON_DOCUMENTS):
         partners.setdefault(i, []).append(j)

@@ -21,6 +21,13 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   change of brightness, contrast or gamma keeps it. Two scanned
   pages are a candidate pair when their shade codes are within `shade_radius` and their
   phash within `textured_phash_radius` (which covers crops beyond image_hash.PHASH_CANDIDATE).
+  A code with `shade_crowd` or more others of its type within the radius is crowded
+  (crowded_codes): flat paper, whose cells all read one level, gives every page the same
+  ties whoever printed it. A crowded page's code is asked for only among the uncrowded
+  pages' codes; the page is otherwise paired as a page without texture is (below), and
+  with the pages its own dossier filed. So an uncrowded page has fewer than `shade_crowd`
+  shade partners, and a crowded page none but uncrowded ones: the shade pairs grow with
+  the batch, not with its square.
 - a page without scan texture (exported from a document: its texture level, see
   image_hash.texture_level, is below `texture_min`) has no shade, and is paired by phash
   within image_hash.PHASH_CANDIDATE (such a pair can only be one image if nothing differs,
@@ -149,6 +156,7 @@ class PageCode:
     phash: np.ndarray  # 8 bytes
     shade: np.ndarray | None  # shade_cells; None: no scan texture
     numbers: frozenset = frozenset()  # numbers printed on the page (batch_index.numbers_on_page)
+    owner: str | None = None  # the dossier that filed it (None: not known)
 
 
 def _within(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -217,15 +225,26 @@ def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5
             continue
         ph = np.stack([pages[i].phash for i in members])
         textured = [k for k, i in enumerate(members) if pages[i].shade is not None]
+        crowded: list[int] = []
         if len(textured) >= 2:
             shades = shade_codes([pages[members[k]].shade for k in textured])
-            rows, found, _ = _within(shades, shades, THRESHOLDS["shade_radius"])
-            for r, f in zip(rows, found):
-                a, b = textured[r], textured[f]
-                if a < b and hamming(ph[a], ph[b]) <= THRESHOLDS["textured_phash_radius"]:
-                    out.add((members[a], members[b]))
+            crowd = crowded_codes(shades)
+            telling = [n for n in range(len(textured)) if not crowd[n]]
+            crowded = [textured[n] for n in range(len(textured)) if crowd[n]]
+            # a crowded page is still asked for among the telling pages' codes (a copy of a
+            # scan may sit in a crowd its source is not in), never among the crowd's own
+            for queries in (telling, [n for n in range(len(textured)) if crowd[n]]):
+                if not telling or not queries:
+                    continue
+                rows, found, _ = _within(shades[telling], shades[queries], THRESHOLDS["shade_radius"])
+                for r, f in zip(rows, found):
+                    a, b = textured[queries[r]], textured[telling[f]]
+                    if a != b and hamming(ph[a], ph[b]) <= THRESHOLDS["textured_phash_radius"]:
+                        out.add(_ordered(members, a, b))
+            out.update(_same_owner_pairs(pages, members, crowded, ph))
         numbers = distinctive_numbers([pages[i].numbers for i in members])
-        plain = [k for k, i in enumerate(members) if pages[i].shade is None]
+        crowded_set = set(crowded)
+        plain = [k for k, i in enumerate(members) if pages[i].shade is None or k in crowded_set]
         rich_plain = [k for k in plain if numbers[k]]
         if phash_alone is None or group in phash_alone:
             # a page that prints no distinctive number: by phash with every page of its type
@@ -243,6 +262,40 @@ def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5
                 if (a in plain_set or b in plain_set) and hamming(ph[a], ph[b]) <= phash_radius:
                     out.add(_ordered(members, a, b))
     return sorted(out)
+
+
+def crowded_codes(codes: np.ndarray) -> np.ndarray:
+    """Whether each shade code has `shade_crowd` or more other codes of its type within
+    `shade_radius`: a code that many pages share tells none of them apart. Flat paper (a
+    scanner's shading correction; a generator drawing none) reads one level in every cell,
+    its bits are ties, and every such page's code agrees with every other's, whoever printed
+    it; searched by them, every two such pages of a type were paired. Two printings scanned
+    with shading are rarely within the radius, and a scan reused `shade_crowd` times is
+    still paired through its numbers."""
+    k = THRESHOLDS["shade_crowd"]
+    if len(codes) <= k:
+        return np.zeros(len(codes), bool)
+    index = faiss.IndexBinaryFlat(codes.shape[1] * 8)
+    x = np.ascontiguousarray(codes)
+    index.add(x)
+    dist, _ = index.search(x, k + 1)  # the code itself among them
+    return dist[:, k] <= THRESHOLDS["shade_radius"]
+
+
+def _same_owner_pairs(pages: list[PageCode], members: list[int], crowded: list[int], ph: np.ndarray) -> set[tuple[int, int]]:
+    """Each crowded page (members' positions `crowded`) with the other pages of its type that
+    its own dossier filed, within the textured phash radius: a few pages a dossier, whatever
+    the batch's size."""
+    by_owner: dict[str, list[int]] = {}
+    for k, i in enumerate(members):
+        if pages[i].owner is not None:
+            by_owner.setdefault(pages[i].owner, []).append(k)
+    out = set()
+    for a in crowded:
+        for b in by_owner.get(pages[members[a]].owner, []) if pages[members[a]].owner is not None else []:
+            if a != b and hamming(ph[a], ph[b]) <= THRESHOLDS["textured_phash_radius"]:
+                out.add(_ordered(members, a, b))
+    return out
 
 
 def distinctive_numbers(numbers: list[frozenset]) -> list[frozenset]:
