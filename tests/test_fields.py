@@ -192,3 +192,35 @@ def test_a_copy_mark_read_on_the_issuers_row_is_not_part_of_the_issuer(issuer_ro
     assert doc.first("certificate_issuer").value == "佛山市人力资源和社会保障局"
     assert doc.first("certificate_issuer").prov.text == issuer_row  # provenance quotes the row as read
     assert doc.first("certificate_number").value == "1744061971248616"
+
+
+def _report_page(lines: list[str]) -> Page:
+    step = 0.8 / len(lines)
+    return Page(file="申请报告.pdf", page=1, text_source="text_layer",
+                lines=[TextLine(t, (0.08, 0.1 + k * step, 0.92, 0.1 + (k + 0.8) * step), 1.0, "text_layer")
+                       for k, t in enumerate(lines)])
+
+
+@pytest.mark.parametrize("sentence, name", [
+    # a 个体工商户's organisational forms (个体工商户名称登记管理办法 art. 10: 厂、店、馆、部、行、中心)
+    ("佛山市高明区华盛五金制品加工部成立于2017.04.08，注册资本1000万元，位于佛山市", "佛山市高明区华盛五金制品加工部"),
+    ("佛山市高明区明城恒远模具店位于明城镇明富路8号，主要从事模具加工。", "佛山市高明区明城恒远模具店"),
+    ("佛山市高明区荷城新达机电维修中心是一家从事机电设备维修的个体工商户。", "佛山市高明区荷城新达机电维修中心"),
+    ("佛山市高明区杨和华盛五金厂成立于2015年3月，位于杨和镇。", "佛山市高明区杨和华盛五金厂"),  # 个人独资企业
+    ("佛山市高明区恒远机械有限公司成立于2012年。", "佛山市高明区恒远机械有限公司"),
+], ids=["bu", "dian", "zhongxin", "chang", "youxian_gongsi"])
+def test_the_report_names_its_unit_whatever_its_organisational_form(sentence, name):
+    """Variant c's applicants include 个体工商户 (…加工部): the report's first sentence
+    names the unit before 成立于 / 位于 / 是, and the name was read only where it ended in
+    有限公司, 协会, 厂 or 集团 (unseen variant c, seeds 4646 and 7171; now tuned)."""
+    page = _report_page(["申请报告", "佛山市高明区人力资源和社会保障局：", "一、单位基本情况", sentence, "二、人才培养体系建立情况"])
+    doc = extract_fields(Document(page.file, [1], "application_report"), [page])
+    assert doc.first("name") is not None and doc.first("name").value == name
+
+
+def test_a_department_or_a_bank_on_a_line_of_its_own_is_not_the_reports_unit():
+    page = _report_page(["申请报告", "一、单位基本情况", "本单位主要从事五金制品加工。", "（一）组织架构", "生产技术部",
+                         "技术研发部是工作站的依托部门。", "五、资金投入", "中国工商银行佛山高明支行",
+                         "质量管理部负责工作站日常管理。"])
+    doc = extract_fields(Document(page.file, [1], "application_report"), [page])
+    assert doc.first("name") is None, doc.first("name")
