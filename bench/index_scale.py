@@ -1,6 +1,7 @@
 """REUSED_IMAGE's candidate index at batch scale, without OCR.
 
     python -m bench.index_scale [--dossiers 100,300,1000] [--workers 2] [--cache DIR] [--seed S] [--codes]
+                                [--flat] [--text]
 
 Each synthetic dossier holds three page images: its member's ID card copy and skill-level
 certificate (person documents, with a portrait) and its unit's business licence, drawn by
@@ -12,6 +13,14 @@ template (of the scan that dossier filed: where it filed a reuse itself, of the 
 scaling, turning, grain, and a retouch with this dossier's holder's name and number). Pages
 are drawn at --scale of the templates' size (the working width is 800 px either way) and kept
 in --cache, so a second run, or a smaller size after a larger one, draws nothing.
+
+With --flat the scanner corrects its shading (the sheet's paper reads one level, as on the
+generated sample batch's scans): the shade codes are ties and agree with one another, the
+search's crowded codes (candidates.crowded_codes). With --text each page carries the
+numbers and character pairs it prints (batch_index.numbers_on_page and words_on_page of its
+template's labels and its holder's filled-in values; a retouched copy's with the new
+holder's name, number and date), as the pipeline reads them, so pages are also paired, and
+filtered, through them.
 
 Per size (the first n dossiers), the batch is indexed and judged with the pipeline's code:
 validators.batch_index._fingerprints and image_candidates, then validators.flags.batch.
@@ -74,7 +83,7 @@ def _draw(args) -> tuple[int, float]:
     from their seed: every page is a function of its dossier and template alone)."""
     from bench import reuse_pairs as rp
 
-    d, item, scale, seed, folder = args
+    d, item, scale, seed, folder, flat = args
     t0 = time.perf_counter()
     target = Path(folder) / item["dossier"]
     target.mkdir(parents=True, exist_ok=True)
@@ -83,7 +92,7 @@ def _draw(args) -> tuple[int, float]:
             continue
         reuse = item["reuse"]
         if reuse and reuse["template"] == t:
-            src = _scan(template, reuse["source"], scale, seed)
+            src = _scan(template, reuse["source"], scale, seed, flat)
             if reuse["kind"] == "retouched":
                 sheet, boxes, scan = src
                 rng = random.Random(f"{seed}:{d}:{t}:retouch")
@@ -91,27 +100,28 @@ def _draw(args) -> tuple[int, float]:
             else:
                 img = rp.REUSE[reuse["kind"]](src[2], random.Random(f"{seed}:{d}:{t}:reuse"))
         else:
-            img = _scan(template, d, scale, seed)[2]
+            img = _scan(template, d, scale, seed, flat)[2]
         tmp = target / (name + ".part")
         img.save(tmp, "JPEG", quality=92)
         os.replace(tmp, target / name)
     return d, time.perf_counter() - t0
 
 
-def _scan(template: str, d: int, scale: float, seed: int):
+def _scan(template: str, d: int, scale: float, seed: int, flat: bool = False):
     """(full-size sheet, data boxes, scan at `scale`) of dossier d's page of a template."""
     from bench import reuse_pairs as rp
 
     rng = random.Random(f"{seed}:{d}:{template}")
     h = rp.holder(random.Random(f"{seed}:{d}"))
     sheet, boxes = rp.printed(template, h, rng)
-    return sheet, boxes, quick_scan(sheet, scale, rng)
+    return sheet, boxes, quick_scan(sheet, scale, rng, flat)
 
 
-def quick_scan(sheet: Image.Image, scale: float, rng: random.Random) -> Image.Image:
+def quick_scan(sheet: Image.Image, scale: float, rng: random.Random, flat: bool = False) -> Image.Image:
     """reuse_pairs.scanned's model of a scanner (paper tint, fibre and slow shading of the
     sheet's own, placement, skew, resolution, blur, sensor noise, a monochrome copier half of
-    the time, JPEG), done with OpenCV at `scale` of the sheet: a fraction of its cost."""
+    the time, JPEG), done with OpenCV at `scale` of the sheet: a fraction of its cost.
+    `flat`: the scanner's shading correction leaves no slow shading (the same draws are made)."""
     import cv2
     import numpy as np
 
@@ -122,7 +132,7 @@ def quick_scan(sheet: Image.Image, scale: float, rng: random.Random) -> Image.Im
     fibre = cv2.GaussianBlur(cv2.resize(r.normal(0, 40, (h // 2, w // 2)).astype(np.float32), (w, h),
                                         interpolation=cv2.INTER_CUBIC), (0, 0), 0.8)
     shade = cv2.resize(r.normal(0, 60, (6, 6)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
-    a = a * tint + (fibre * rng.uniform(0.04, 0.1) + shade * 0.05)[..., None]
+    a = a * tint + (fibre * rng.uniform(0.04, 0.1) + shade * (0.0 if flat else 0.05))[..., None]
     res = rng.uniform(0.7, 1.0)
     M = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-0.8, 0.8), res)
     M[:, 2] += (rng.randint(-12, 12) * scale * res, rng.randint(-12, 12) * scale * res)
@@ -144,8 +154,8 @@ def quick_scan(sheet: Image.Image, scale: float, rng: random.Random) -> Image.Im
     return jpeg(Image.fromarray(img), rng.randint(55, 85))
 
 
-def draw(items: list[dict], scale: float, seed: int, folder: Path, workers: int) -> float:
-    todo = [(d, it, scale, seed, str(folder)) for d, it in enumerate(items)
+def draw(items: list[dict], scale: float, seed: int, folder: Path, workers: int, flat: bool = False) -> float:
+    todo = [(d, it, scale, seed, str(folder), flat) for d, it in enumerate(items)
             if not all((folder / it["dossier"] / name).exists() for _, _, name in TEMPLATES)]
     t0 = time.perf_counter()
     if todo:
@@ -160,7 +170,8 @@ _WHERE = re.compile(r"申报材料(X\d{4})的(\S+?)第\d+页")
 def run(items: list[dict], folder: Path, workers: int) -> dict:
     """Index and judge the dossiers as the pipeline does; the figures of one size."""
     from extractors.records import DossierRecord
-    from validators.batch_index import BatchIndex, ImageEntry, PERSON_DOCUMENTS, _fingerprints, image_candidates, pair_verdicts
+    from validators.batch_index import (BatchIndex, ImageEntry, PERSON_DOCUMENTS, _fingerprints, image_candidates, numbers_on_page,
+                                        pair_verdicts, words_on_page)
     from validators.flags.batch import reused_image_flags
 
     t0, c0 = time.perf_counter(), cpu_seconds()
@@ -169,9 +180,11 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
     fps = _fingerprints(args, workers)
     index = BatchIndex()
     for it in items:
-        for (_, dtype, name), a in zip(TEMPLATES, args[len(index.images):len(index.images) + 3]):
+        for t, ((_, dtype, name), a) in enumerate(zip(TEMPLATES, args[len(index.images):len(index.images) + 3])):
             person = f"P{it['dossier']}" if dtype in PERSON_DOCUMENTS else None
-            index.images.append(ImageEntry(it["dossier"], name, 1, dtype, person, fps[a]))
+            text = page_text(it, t) if TEXT else ""
+            index.images.append(ImageEntry(it["dossier"], name, 1, dtype, person, fps[a], numbers_on_page(text),
+                                           words_on_page(text)))
     t_fp = time.perf_counter() - t0
     index.image_partners, index.region_near = image_candidates(index.images)
     t_index = time.perf_counter() - t0
@@ -217,6 +230,34 @@ def run(items: list[dict], folder: Path, workers: int) -> dict:
 
 
 CODES = False  # --codes: code_margins for each size
+TEXT = False  # --text: each page's printed text (page_text)
+SEED = 17
+
+# what each template prints (bench/reuse_pairs.py): its labels and its holder's values, and
+# the values a retouch replaces (reuse_pairs.retouched: the name, the number, the date)
+_PRINTS = {"id_card_copy": ("姓名", "name", "性别男民族汉出生", "birth", "住址", "address", "公民身份号码", "id",
+                            "中华人民共和国居民身份证签发机关佛山市公安局高明分局有效期限", "valid"),
+           "skill_certificate": ("职业技能等级证书姓名", "name", "证件号码", "id", "职业名称数控车工职业技能等级二级技师证书编号",
+                                 "cert", "发证日期", "date"),
+           "licence": ("营业执照统一社会信用代码", "uscc", "名称", "unit", "类型有限责任公司自然人投资或控股法定代表人", "name",
+                       "注册资本人民币伍佰万元成立日期", "date", "营业期限长期住所", "address", "登记机关")}
+_RETOUCHED = ("name", "id", "date", "birth")
+
+
+def page_text(item: dict, t: int) -> str:
+    """What dossier `item`'s page of template t prints, as the pipeline reads it: a reuse's
+    source holder's values, a retouch's with the name, number and date of the dossier's own
+    holder."""
+    from bench import reuse_pairs as rp
+
+    template = TEMPLATES[t][0]
+    d = int(item["dossier"][1:])
+    reuse = item["reuse"] if item["reuse"] and item["reuse"]["template"] == t else None
+    h = rp.holder(random.Random(f"{SEED}:{reuse['source'] if reuse else d}"))
+    if reuse and reuse["kind"] == "retouched":
+        own = rp.holder(random.Random(f"{SEED}:{d}"))
+        h = {**h, **{k: own[k] for k in _RETOUCHED}}
+    return "\n".join(h.get(k, k) for k in _PRINTS[template])
 
 
 def code_margins(index, planted: dict, root: dict) -> list[str]:
@@ -320,14 +361,16 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=0.8, help="of the templates' drawing size")
     ap.add_argument("--cache", help="page images are kept here (default: a folder in the temp dir)")
     ap.add_argument("--codes", action="store_true", help="print what the radii and texture floors separate (code_margins)")
+    ap.add_argument("--flat", action="store_true", help="scans without slow shading (a scanner's shading correction)")
+    ap.add_argument("--text", action="store_true", help="each page carries the numbers and words it prints, as OCR reads them")
     args = ap.parse_args(argv)
-    global CODES
-    CODES = args.codes
+    global CODES, TEXT, SEED
+    CODES, TEXT, SEED = args.codes, args.text, args.seed
     sizes = sorted(int(s) for s in args.dossiers.split(","))
-    folder = Path(args.cache or Path(tempfile.gettempdir()) / f"index_scale_{args.seed}_{args.scale}")
+    folder = Path(args.cache or Path(tempfile.gettempdir()) / f"index_scale_{args.seed}_{args.scale}{'_flat' if args.flat else ''}")
     folder.mkdir(parents=True, exist_ok=True)
     items = plan(max(sizes), args.seed)
-    drawn = draw(items, args.scale, args.seed, folder, args.workers)
+    drawn = draw(items, args.scale, args.seed, folder, args.workers, args.flat)
     print(f"drawing: {max(sizes)} dossiers x {len(TEMPLATES)} pages in {drawn:.1f} s (cached in {folder})", flush=True)
     last = None
     for n in sizes:

@@ -444,3 +444,53 @@ def test_flat_paper_pages_are_paired_within_their_dossier_and_through_their_numb
                 for a in range(24) for b in range(a + 1, 24))
     assert close > 0.5 * 24 * 23 / 2, close
 
+
+
+def test_flat_licences_that_print_no_distinctive_number_are_paired_through_their_words():
+    """A licence's digit runs are the district's and the year, which many licences print: on
+    flat paper (crowded codes) it is paired with the licences that share most of its
+    distinctive character pairs (its name, address, business scope), a copy retouched with
+    another unit's name and code among them; a contract's clause page, all template words,
+    with none."""
+    rng = np.random.default_rng(9)
+    h, w = 283, 200
+    template = np.full((h, w), 244, np.float32)
+    template[20:260:12, 20:180] = 60
+    text_rng = random.Random(9)
+    hanzi = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    labels = "营业执照统一社会信用代码名称类型有限责任公司法定代表人注册资本成立日期营业期限长期住所经营范围登记机关"
+    from validators.batch_index import words_on_page
+
+    def words(text):
+        return frozenset(words_on_page(text).tolist())
+
+    pages, licences = [], []
+    for d in range(30):
+        own = "".join(text_rng.choice(hanzi) for _ in range(60))  # name, address, business scope
+        licences.append(own)
+        cells = _cells_of(template + rng.normal(0, 2, (h, w)))
+        pages.append(candidates.PageCode("business_licence", np.zeros(8, np.uint8), cells,
+                                         frozenset({"91440608", str(2010 + d % 3)}), f"D{d:02d}", words(labels + own)))
+    copy = len(pages)  # D00's licence filed by D30
+    pages.append(candidates.PageCode("business_licence", np.zeros(8, np.uint8), _cells_of(template + rng.normal(0, 2, (h, w))),
+                                     pages[0].numbers, "D30", pages[0].words))
+    retouched = len(pages)  # D01's licence with another name and code typed over its first 12 characters
+    other = "".join(text_rng.choice(hanzi) for _ in range(12)) + licences[1][12:]
+    pages.append(candidates.PageCode("business_licence", np.zeros(8, np.uint8), _cells_of(template + rng.normal(0, 2, (h, w))),
+                                     frozenset({"91440608", "2011"}), "D31", words(labels + other)))
+    assert candidates.crowded_codes(candidates.shade_codes([p.shade for p in pages])).all()
+    found = set(candidates.page_pairs(pages, image_hash.PHASH_CANDIDATE, 0.5, ("id_card",)))
+    assert found == {(0, copy), (1, retouched)}, sorted(found)
+    # clause pages: the template's words and a misreading or two each
+    clauses = "第一条甲乙双方根据劳动合同法订立本合同第二条合同期限第三条工作内容和工作地点第四条工作时间和休息休假"
+    contract = [candidates.PageCode("labour_contract", np.zeros(8, np.uint8), p.shade, frozenset(), p.owner,
+                                    words(clauses + text_rng.choice(hanzi))) for p in pages]
+    assert candidates.page_pairs(contract, image_hash.PHASH_CANDIDATE, 0.5, ("id_card",)) == []
+
+
+def test_a_credit_code_is_one_of_the_numbers_a_page_prints():
+    from validators.batch_index import numbers_on_page
+
+    got = numbers_on_page("统一社会信用代码 91440608MA4UJ6XX2K\n成立日期 2017年04月08日")
+    assert got == {"91440608MA4UJ6XX2K", "91440608", "2017"}
+    assert numbers_on_page("公民身份号码 440608199001011234") == {"440608199001011234"}

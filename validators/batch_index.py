@@ -12,6 +12,7 @@ import numpy as np
 
 from extractors.records import DossierRecord
 from validators.forensics import candidates, image_hash
+from validators.identifiers import patterns as idpat
 from validators.identifiers import ric, uscc
 from validators.registry import RegistryRow
 
@@ -35,13 +36,17 @@ class ImageEntry:
 
 
 _DIGIT_RUN = re.compile(r"\d{4,}")
+_USCC_ANYWHERE = idpat.pattern("uscc", "anywhere")
 
 
 def numbers_on_page(text: str) -> frozenset[str]:
-    """The page's printed numbers (dates, ID, certificate and account numbers). One unedited
-    image states the same numbers wherever it is filed; two pages of one template that
-    state different numbers cannot be the same unedited image, whatever their layout hash."""
-    return frozenset(_DIGIT_RUN.findall(re.sub(r"\s", "", text)))
+    """The page's printed numbers (dates, ID, certificate and account numbers) and credit
+    codes (GB 32100: letters among the digits, which the digit runs would cut to the
+    district's digits every licence of the district shares). One unedited image states the
+    same numbers wherever it is filed; two pages of one template that state different
+    numbers cannot be the same unedited image, whatever their layout hash."""
+    compact = re.sub(r"\s", "", text)
+    return frozenset(_DIGIT_RUN.findall(compact)) | {c.upper() for c in _USCC_ANYWHERE.findall(compact)}
 
 
 def words_on_page(text: str) -> np.ndarray | None:
@@ -254,9 +259,10 @@ def image_candidates(images: list[ImageEntry]) -> tuple[dict[int, list[int]], di
     """(BatchIndex.image_partners, BatchIndex.region_near) of the entries: pages of one
     document type paired by the candidate search, and each picture block of a person's page
     with its nearest blocks on other people's pages."""
-    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade, e.numbers, e.dossier_id) for e in images]
+    codes = [candidates.PageCode(e.doc_type, candidates.hash_code(e.fp.phash), e.fp.shade, e.numbers, e.dossier_id,
+                                 None if e.words is None else frozenset(e.words.tolist())) for e in images]
     partners: dict[int, list[int]] = {}
-    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, MIN_SHARED_NUMBERS, PERSON_DOCUMENTS):
+    for i, j in candidates.page_pairs(codes, image_hash.PHASH_CANDIDATE, MIN_SHARED_NUMBERS, PERSON_DOCUMENTS, MIN_WORDS):
         partners.setdefault(i, []).append(j)
         partners.setdefault(j, []).append(i)
     blocks = [(i, k) for i, e in enumerate(images) if e.person for k in range(len(e.fp.regions))]

@@ -24,10 +24,12 @@ exact binary search) over codes that a reuse keeps and a second printing does no
   A code with `shade_crowd` or more others of its type within the radius is crowded
   (crowded_codes): flat paper, whose cells all read one level, gives every page the same
   ties whoever printed it. A crowded page's code is asked for only among the uncrowded
-  pages' codes; the page is otherwise paired as a page without texture is (below), and
-  with the pages its own dossier filed. So an uncrowded page has fewer than `shade_crowd`
-  shade partners, and a crowded page none but uncrowded ones: the shade pairs grow with
-  the batch, not with its square.
+  pages' codes; the page is otherwise paired through its distinctive numbers as a page
+  without texture is (below), or, printing none, through its distinctive character pairs
+  (a licence's name and address, not a clause page's template text), and with the pages
+  its own dossier filed. So an uncrowded page has fewer than `shade_crowd` shade partners,
+  and a crowded page none but uncrowded ones: the shade pairs grow with the batch, not
+  with its square.
 - a page without scan texture (exported from a document: its texture level, see
   image_hash.texture_level, is below `texture_min`) has no shade, and is paired by phash
   within image_hash.PHASH_CANDIDATE (such a pair can only be one image if nothing differs,
@@ -157,6 +159,7 @@ class PageCode:
     shade: np.ndarray | None  # shade_cells; None: no scan texture
     numbers: frozenset = frozenset()  # numbers printed on the page (batch_index.numbers_on_page)
     owner: str | None = None  # the dossier that filed it (None: not known)
+    words: frozenset | None = None  # the page's character pairs (batch_index.words_on_page); None: none read
 
 
 def _within(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -201,7 +204,7 @@ def sharing_numbers(numbers: list[frozenset], min_shared: float, min_size: int =
 
 
 def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5,
-               phash_alone: Collection[str] | None = None) -> list[tuple[int, int]]:
+               phash_alone: Collection[str] | None = None, min_words: int = 40) -> list[tuple[int, int]]:
     """Candidate pairs (i < j) of `pages`: scanned pages by shade and phash; a page without
     texture (exported: nothing of a scan to keep) by phash within `phash_radius`
     (image_hash.PHASH_CANDIDATE) and only with pages that share `min_shared` of its
@@ -215,7 +218,15 @@ def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5
     page of its type only in the groups `phash_alone` names (None: all), the person
     documents, where it means the identifiers were not read. A unit's page without one (a
     contract's clauses) is the template's own text, the same in every dossier by design,
-    which no pixel match can tell from a reuse: it is not paired."""
+    which no pixel match can tell from a reuse: it is not paired.
+
+    A scanned page whose shade code is crowded (crowded_codes: flat paper) is paired through
+    its distinctive numbers as a page without texture is, up to the textured phash radius
+    (a scan's copy may be cropped); with no distinctive number, through its distinctive
+    words (_sharing_words: a licence's name, address and business scope are its own, a
+    clause page's words the template's); with the pages its own dossier filed; and with the
+    uncrowded pages whose codes are near its own. `min_words`: fewer character pairs read
+    are too little text to tell."""
     out: set[tuple[int, int]] = set()
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(pages):
@@ -244,24 +255,58 @@ def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5
             out.update(_same_owner_pairs(pages, members, crowded, ph))
         numbers = distinctive_numbers([pages[i].numbers for i in members])
         crowded_set = set(crowded)
+
+        def radius(scanned: bool) -> int:
+            # a crowded page is a scan: its copy may be cropped beyond PHASH_CANDIDATE
+            return THRESHOLDS["textured_phash_radius"] if scanned else phash_radius
         plain = [k for k, i in enumerate(members) if pages[i].shade is None or k in crowded_set]
         rich_plain = [k for k in plain if numbers[k]]
         if phash_alone is None or group in phash_alone:
             # a page that prints no distinctive number: by phash with every page of its type
+            # (not a crowded page: a scan, whose code still finds its source among the
+            # uncrowded pages', and whose portrait the picture route compares)
             few = [k for k in range(len(members)) if not numbers[k]]
-            few_plain = [k for k in plain if not numbers[k]]
+            few_plain = [k for k in plain if not numbers[k] and k not in crowded_set]
             if few_plain:
                 rows, found, _ = _within(ph, ph[few_plain], phash_radius)
                 out.update(_ordered(members, few_plain[r], int(f)) for r, f in zip(rows, found) if few_plain[r] != f)
-            if rich_plain and few:
-                rows, found, _ = _within(ph[few], ph[rich_plain], phash_radius)
-                out.update(_ordered(members, rich_plain[r], few[f]) for r, f in zip(rows, found) if rich_plain[r] != few[f])
+            for scanned in (False, True):
+                rich = [k for k in rich_plain if (k in crowded_set) == scanned]
+                if rich and few:
+                    rows, found, _ = _within(ph[few], ph[rich], radius(scanned))
+                    out.update(_ordered(members, rich[r], few[f]) for r, f in zip(rows, found) if rich[r] != few[f])
         if rich_plain:
             plain_set = set(rich_plain)
             for a, b in sharing_numbers(numbers, min_shared, min_size=1):
-                if (a in plain_set or b in plain_set) and hamming(ph[a], ph[b]) <= phash_radius:
+                if (a in plain_set or b in plain_set) and hamming(ph[a], ph[b]) <= radius(a in crowded_set or b in crowded_set):
+                    out.add(_ordered(members, a, b))
+        # only scans: on a page without texture no pixel test tells one image filed twice
+        # from two printings of one text, and in a small batch a template's words are
+        # on few pages
+        mute = {k for k in crowded if not numbers[k]}
+        if mute:
+            for a, b in _sharing_words(pages, members, mute, min_shared, min_words):
+                if hamming(ph[a], ph[b]) <= radius(a in crowded_set or b in crowded_set):
                     out.add(_ordered(members, a, b))
     return sorted(out)
+
+
+def _sharing_words(pages: list[PageCode], members: list[int], mute: set[int], min_shared: float,
+                   min_words: int) -> set[tuple[int, int]]:
+    """Pairs (of members' positions) of a page of `mute`, which print no distinctive number,
+    and a page of its type that shares `min_shared` of its distinctive character pairs (those
+    on at most `common_number_pages` pages of the type). A licence whose credit code was
+    misread or painted over prints no other distinctive number, but its name, address and
+    business scope are its own: a copy, even one retouched with another unit's name and
+    code, keeps most of them, and another unit's licence shares few. A contract's clause
+    page has none beyond misreadings: the template's text, not paired. A page with fewer
+    than `min_words` character pairs read has too little text to tell."""
+    words = [pages[i].words if pages[i].words is not None and len(pages[i].words) >= min_words else frozenset()
+             for i in members]
+    if not any(words[k] for k in mute):
+        return set()
+    own = distinctive_numbers(words)
+    return {(a, b) for a, b in sharing_numbers(own, min_shared, min_size=1) if a in mute or b in mute}
 
 
 def crowded_codes(codes: np.ndarray) -> np.ndarray:
