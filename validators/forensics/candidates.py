@@ -259,6 +259,7 @@ def page_pairs(pages: list[PageCode], phash_radius: int, min_shared: float = 0.5
         def radius(scanned: bool) -> int:
             # a crowded page is a scan: its copy may be cropped beyond PHASH_CANDIDATE
             return THRESHOLDS["textured_phash_radius"] if scanned else phash_radius
+
         plain = [k for k, i in enumerate(members) if pages[i].shade is None or k in crowded_set]
         rich_plain = [k for k in plain if numbers[k]]
         if phash_alone is None or group in phash_alone:
