@@ -1,8 +1,8 @@
 """Terminal progress a person can follow: one bar per stage, pages per second, time left.
 
-A batch is screened in chunks, so the stages take turns: each stage keeps one bar for the
-whole batch. A stage planned with the batch's total keeps it; a stage whose total is only
-known chunk by chunk (pages to OCR) grows as each chunk is read."""
+Reading, OCR and extraction overlap (a dossier is OCR'd while the next is read): each stage
+keeps one bar for the whole batch, advanced by name. A stage planned with the batch's total
+keeps it; a stage whose total is only known as dossiers are read (pages to OCR) grows."""
 from __future__ import annotations
 
 import sys
@@ -51,24 +51,43 @@ class BatchProgress:
             self._fixed.add(name)
 
     def stage(self, name: str, total: int, unit: str = "份") -> None:
-        """Work on stage `name` (re)starts: `advance` counts on its bar from now on."""
+        """Work on stage `name` (re)starts: `advance()` counts on its bar from now on."""
         if self._progress is None:
             return
         if name not in self._tasks:
             self._tasks[name] = self._progress.add_task(name, total=max(total, 0), unit=unit, rate="")
         elif name not in self._fixed:
-            task = self._bar(self._tasks[name])
-            self._progress.update(self._tasks[name], total=(task.total or 0) + max(total, 0))
+            self.grow(name, total)
         self._task = self._tasks[name]
         self._progress.start_task(self._task)
 
-    def advance(self) -> None:
-        if self._progress is None or self._task is None:
+    def start(self, name: str) -> None:
+        """A planned stage's clock starts (its bar shows time elapsed and left from now)."""
+        if self._progress is not None and name in self._tasks:
+            self._progress.start_task(self._tasks[name])
+
+    def grow(self, name: str, more: int) -> None:
+        """A growing stage learns of `more` work (pages to OCR of a dossier just read)."""
+        if self._progress is None or name not in self._tasks or more <= 0:
             return
-        self._progress.advance(self._task)
-        t = self._bar(self._task)
+        task = self._bar(self._tasks[name])
+        self._progress.update(self._tasks[name], total=(task.total or 0) + more)
+        if not task.started:
+            self._progress.start_task(self._tasks[name])
+
+    def advance(self, name: str | None = None) -> None:
+        """One more done on stage `name` (by default the stage last (re)started)."""
+        if self._progress is None:
+            return
+        task_id = self._tasks.get(name) if name is not None else self._task
+        if task_id is None:
+            return
+        if name is not None and not self._bar(task_id).started:
+            self._progress.start_task(task_id)
+        self._progress.advance(task_id)
+        t = self._bar(task_id)
         if t.speed:
-            self._progress.update(self._task, rate=f"{t.speed:.2f}/秒")
+            self._progress.update(task_id, rate=f"{t.speed:.2f}/秒")
 
     def _bar(self, task_id):
         return next(t for t in self._progress.tasks if t.id == task_id)

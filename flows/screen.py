@@ -5,13 +5,14 @@ index, judging and outputs, the summary. Each stage is a short function below th
 the plain steps (flows/pipeline.py names them) and returns what it produced.
 
 Memory held does not grow with the batch beyond a small summary of each dossier: dossiers go
-through reading, OCR and extraction a chunk at a time, each extracted record is spilled to
+through reading, OCR and extraction a bounded number at a time, each extracted record is spilled to
 the record cache (flows/fingerprint.py) and read back one at a time by the batch index and
 by judging; a judged dossier leaves only what the summary needs (flows/result_view.py).
 """
 from __future__ import annotations
 
 import os
+import queue
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -51,14 +52,39 @@ def read_files_task(src: str, work_dir: str, dpi: int) -> list[FileReading]:
     return pipeline.read_dossier_files(Path(src), Path(work_dir), dpi=dpi)
 
 
-@task(name="ocr-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1,
-      task_run_name="ocr-{job.dossier_id}-p{job.page}")
-def ocr_page_task(job, engine: str, timeout: float, cache_dir: str):
+def _read_page(job, engine: str, timeout: float, cache_dir: str):
     from extractors.ocr import ocr_page, ocr_regions
 
     if job.regions:
         return ocr_regions(job.image_path, job.regions, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
     return ocr_page(job.image_path, engine=engine, timeout=timeout, cache_dir=Path(cache_dir))
+
+
+@task(name="ocr-page", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1,
+      task_run_name="ocr-{job.dossier_id}-p{job.page}")
+def ocr_page_task(job, engine: str, timeout: float, cache_dir: str):
+    return _read_page(job, engine, timeout, cache_dir)
+
+
+@task(name="ocr-pages", cache_policy=NO_CACHE, task_run_name="ocr-pages-{n}")
+def ocr_worker_task(n: int, feed, engine: str, timeout: float, cache_dir: str) -> int:
+    """Pages from the run's queue (flows/stream.py's PageQueue) until it says stop, each read back to the
+    flow as it is done; a page that fails is tried once more, as ocr-page's retry does.
+    Returns the number of pages read."""
+    count = 0
+    while (job := feed.take()) is not None:
+        result, error = None, None
+        for attempt in range(2):
+            try:
+                result, error = _read_page(job, engine, timeout, cache_dir), None
+                break
+            except Exception as exc:  # noqa: BLE001 - handed back with the page
+                error = exc
+                if attempt == 0:
+                    time.sleep(1)
+        feed.back(job, result, error)
+        count += 1
+    return count
 
 
 @task(name="extract-dossier", cache_policy=NO_CACHE)
@@ -118,20 +144,21 @@ class _Run:
     logger: Any
     times: StageTimes
     progress: BatchProgress
-    local: ThreadPoolTaskRunner  # reading and judging; page OCR and extraction use the flow's task runner
+    local: ThreadPoolTaskRunner  # reading, extraction and judging; the flow's task runner holds the OCR
+    # workers (on a Dask cluster: page OCR and extraction)
     cache: RecordCache
 
 
-# Dossiers read, OCR'd and extracted together: enough pages to keep every core busy in the
-# OCR stage, few enough that a chunk's pages and lines are a small part of memory.
+# Dossiers in pass 1 at once (read, not yet extracted): enough pages to keep every core
+# busy, few enough that their pages and lines are a small part of memory.
 CHUNK_DOSSIERS = int(os.environ.get("DOSSIER_SCREEN_CHUNK", "24"))
 
 
 @flow(name="screen-batch", log_prints=False)
 def screen_batch(settings: RunSettings) -> dict:
-    """Pass 1 reads and extracts the dossiers a chunk at a time (page OCR fanned out over the
-    task runner), each record spilled to the cache; pass 2 indexes cross-dossier facts;
-    pass 3 judges and writes every dossier's outputs."""
+    """Pass 1 reads, OCRs and extracts the dossiers as a stream (a bounded number at once),
+    each record spilled to the cache; pass 2 indexes cross-dossier facts; pass 3 judges and
+    writes every dossier's outputs."""
     from extractors.ingest import list_dossiers
 
     screened_at = _prepare(settings)
@@ -143,30 +170,13 @@ def screen_batch(settings: RunSettings) -> dict:
     run.logger.info("批次共 %d 份卷宗", len(sources))
     with run.progress, run.local:
         keys, pages, pending = _cached_records(run, sources)
-        failed, ocr_images = _extract_in_chunks(run, pending, keys, pages)
+        failed, ocr_images = _first_pass(run, pending, keys, pages)
         records = StoredRecords(run.cache, [(did, keys[did]) for did in keys], failed)
         index, ruleset, registry_errors = _index_stage(run, records)
         results = _report_stage(run, records, pages, index, ruleset, screened_at)
     summary = _summary_stage(run, results, index, registry_errors)
     return {"summary": summary, "times": run.times, "dossiers": len(sources), "registry_errors": registry_errors,
             "ocr_images": ocr_images}
-
-
-def _extract_in_chunks(run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]) -> tuple[dict, list[dict]]:
-    """Pass 1, CHUNK_DOSSIERS dossiers at a time: read, OCR, extract (records go to the
-    cache). Returns the dossiers a stage failed on as a whole, and the OCR jobs run (image, regions)."""
-    run.progress.plan("读取文件", len(pending))
-    run.progress.plan("文字识别", 0, unit="页", grows=True)
-    run.progress.plan("分类与字段抽取", len(pending))
-    run.progress.plan("审查与输出", len(keys))
-    failed, ocr_images = {}, []
-    for start in range(0, len(pending), max(1, CHUNK_DOSSIERS)):
-        files_of, unread = _read_stage(run, pending[start:start + CHUNK_DOSSIERS])
-        ocr_images += _ocr_stage(run, files_of)
-        failed.update(unread)
-        failed.update(_extract_stage(run, files_of, keys, pages))
-        del files_of  # the chunk's pages and lines: its records are in the cache now
-    return failed, ocr_images
 
 
 def _prepare(settings: RunSettings) -> str:
@@ -199,81 +209,219 @@ def _cached_records(run: _Run, sources: list[Path]) -> tuple[dict[str, str], dic
     return keys, pages, pending
 
 
-def _read_stage(run: _Run, pending: list) -> tuple[dict[str, list[FileReading]], dict[str, DossierRecord]]:
-    """Pass 1b: every file of the pending dossiers read into pages. A file's failure stays
-    on that file; a dossier that cannot be read at all becomes a failed record."""
-    t0 = time.perf_counter()
-    run.progress.stage("读取文件", len(pending))
-    # Largest first, here and below: the pool's last task is then a short one, not one
-    # big dossier on one core while the others wait for the next stage.
-    pending = sorted(pending, key=lambda item: _bytes_of(item[1]), reverse=True)
-    futures = {run.local.submit(read_files_task, {"src": str(src), "work_dir": str(run.settings.work_dir), "dpi": run.settings.dpi}): did
-               for did, src in pending}
-    files_of, failed = {}, {}
-    for fut in as_completed(list(futures)):
-        did = futures[fut]
+def _first_pass(run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]) -> tuple[dict, list[dict]]:
+    """Pass 1, streamed: each dossier read, its pages OCR'd, and extracted as soon as its
+    last page is back, while other dossiers are still read or OCR'd; records go to the
+    cache, page counts into `pages`. Returns the dossiers a stage failed on as a whole,
+    and the OCR jobs run (image, regions)."""
+    if not pending:
+        return {}, []
+    return _PassOne(run, pending, keys, pages).run()
+
+
+class _PassOne:
+    """The event loop of pass 1. Tasks report back through one queue (read, ocr, extract);
+    this thread alone applies what came back and hands out what is next, with
+    flows/stream.py keeping the books (at most CHUNK_DOSSIERS dossiers in flight)."""
+
+    def __init__(self, run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]):
+        from flows.stream import FirstPass
+
+        self.run_, self.keys, self.pages = run, keys, pages
+        self.clock = _PassClock(time.perf_counter())
+        # Largest first, here and in the OCR queue: the pass then ends on short work, not on
+        # one big dossier on one core while the other waits.
+        self.stream = FirstPass(sorted(pending, key=lambda item: _bytes_of(item[1]), reverse=True), CHUNK_DOSSIERS)
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.failed: dict[str, DossierRecord] = {}
+        self.ocr_images: list[dict] = []
+        self.words: list[FileReading] = []  # Word files read and not yet sent to LibreOffice
+        self.words_dossiers = 0
+        progress = run.progress
+        progress.plan("读取文件", len(pending))
+        progress.plan("文字识别", 0, unit="页", grows=True)
+        progress.plan("分类与字段抽取", len(pending))
+        progress.plan("审查与输出", len(keys))
+        progress.start("读取文件")
+
+    def run(self) -> tuple[dict, list[dict]]:
+        handlers = {"read": self._on_read, "ocr": self._on_ocr, "extract": self._on_extract}
+        self.ocr = (_OcrTasks if self.run_.settings.dask_address else _OcrWorkers)(self.run_, self.events)
         try:
-            files_of[did] = fut.result()
-        except Exception as exc:
-            run.logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(exc))[:200])
-            failed[did] = _failed_record(did, exc, "read")
-        run.progress.advance()
-    run.times.add("read", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
-    return files_of, failed
+            self._submit_reads()
+            while not self.stream.done():
+                kind, key, get = self.events.get()
+                try:
+                    value, error = get(), None
+                except Exception as exc:  # noqa: BLE001 - each handler says what a failure means
+                    value, error = None, exc
+                if kind == "ocr-worker":
+                    self.ocr.worker_ended(error)
+                else:
+                    handlers[kind](key, value, error)
+        finally:
+            self.ocr.close()
+        self._convert_words()
+        for stage in _PassClock.STAGES:
+            self.clock.end(stage)
+        self.clock.record(self.run_.times)
+        return self.failed, self.ocr_images
+
+    def _on_read(self, did: str, files, error) -> None:
+        self.run_.progress.advance("读取文件")
+        if error is not None:
+            self.run_.logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(error))[:200])
+            self.failed[did] = _failed_record(did, error, "read")
+            self.stream.read_failed(did)
+            self._submit_reads()
+        else:
+            self.clock.pages("read", sum(len(f.pages) for f in files))
+            self.words += files
+            self.words_dossiers += 1
+            jobs, ready = self.stream.read(did, files)
+            self.ocr_images += [{"image": j.image_path, "regions": j.regions} for j in jobs]
+            self.clock.pages("ocr", len(jobs))
+            self.run_.progress.grow("文字识别", len(jobs))
+            self.ocr.put(pipeline.costliest_first(jobs))
+            if ready:
+                self._submit_extract(did)
+        if self.stream.reading_done() or self.words_dossiers >= CHUNK_DOSSIERS:
+            self._convert_words()
+        if self.stream.reading_done():
+            self.clock.end("read")
+
+    def _on_ocr(self, job, result, error) -> None:
+        self.run_.progress.advance("文字识别")
+        ready = self.stream.ocr_back(job, result, error)
+        if ready:
+            self._submit_extract(ready)
+        if self.stream.reading_done() and not any(self.stream.owed.values()):
+            self.clock.end("ocr")
+
+    def _on_extract(self, did: str, page_count, error) -> None:
+        self.run_.progress.advance("分类与字段抽取")
+        if error is not None:
+            self.run_.logger.warning("抽取卷宗 %s 失败：%s", did,
+                                     mask_text("".join(traceback.format_exception(error)))[-400:])
+            self.failed[did] = _failed_record(did, error, "extract")
+        else:
+            self.pages[did] = page_count
+            self.clock.pages("extract", page_count)
+        self.stream.extracted(did)
+        self._submit_reads()
+
+    def _submit_reads(self) -> None:
+        s = self.run_.settings
+        for did, src in self.stream.next_reads():
+            fut = self.run_.local.submit(read_files_task, {"src": str(src), "work_dir": str(s.work_dir), "dpi": s.dpi})
+            fut.add_done_callback(lambda f, did=did: self.events.put(("read", did, f.result)))
+
+    def _submit_extract(self, did: str) -> None:
+        """Extraction of a dossier whose pages are all read. On a Dask cluster it runs on a
+        worker (its pages go out, the record goes to the cache there, a page count comes
+        back); on this machine, on the local pool: the flow's threads are the OCR workers'."""
+        s = self.run_.settings
+        params = {"dossier_id": did, "files": self.stream.take(did), "crosscheck_engine": s.crosscheck_engine,
+                  "cache": self.run_.cache, "key": self.keys[did]}
+        # (Not quote()d: a quoted argument reaches a Dask worker still wrapped.)
+        fut = extract_task.submit(**params) if s.dask_address else self.run_.local.submit(extract_task, params)
+        fut.add_done_callback(lambda f: self.events.put(("extract", did, f.result)))
+
+    def _convert_words(self) -> None:
+        """The Word files read so far go to LibreOffice in one call, in the background, while
+        the rest of the run goes on: judging then finds their page images converted."""
+        if self.words:
+            from reports.word_pages import start_word_conversion
+
+            start_word_conversion(self.words, self.run_.settings.cache_dir / "word_pdf")
+        self.words, self.words_dossiers = [], 0
 
 
-def _ocr_stage(run: _Run, files_of: dict[str, list[FileReading]]) -> list[dict]:
-    """Pass 1c: OCR every page that needs it, across all dossiers at once; each result is
-    put on its page (a failed page keeps its reason). Returns what was read: each image,
-    with the regions read when only those were (a text-layer check)."""
-    t0 = time.perf_counter()
-    jobs = pipeline.costliest_first([j for did, fs in files_of.items() for j in pipeline.ocr_jobs(did, fs)])
-    run.progress.stage("文字识别", len(jobs), unit="页")
-    pages = {(did, f.file, p.page): p for did, fs in files_of.items() for f in fs for p in f.pages}
-    s = run.settings
-    futures = {ocr_page_task.submit(j, s.ocr_engine, s.ocr_timeout, str(s.cache_dir / "ocr")): j for j in jobs}
-    for fut in as_completed(list(futures)):
-        job = futures[fut]
-        page = pages[(job.dossier_id, job.file, job.page)]
-        try:
-            pipeline.apply_ocr(page, fut.result())
-        except Exception as exc:
-            if page.needs_ocr:
-                page.error = f"文字识别失败：{type(exc).__name__}"
-        run.progress.advance()
-    run.times.add("ocr", time.perf_counter() - t0, len(jobs))
-    return [{"image": j.image_path, "regions": j.regions} for j in jobs]
+class _PassClock:
+    """Pass 1's stages overlap: each is timed from the end of the one before to its own end
+    (so the stages' seconds add up to the pass), with the pages it handled."""
+
+    STAGES = ("read", "ocr", "extract")
+
+    def __init__(self, t0: float):
+        self.t0 = t0
+        self.ends: dict[str, float] = {}
+        self.counts = dict.fromkeys(self.STAGES, 0)
+
+    def pages(self, stage: str, n: int) -> None:
+        self.counts[stage] += n
+
+    def end(self, stage: str) -> None:
+        self.ends.setdefault(stage, time.perf_counter())
+
+    def record(self, times: StageTimes) -> None:
+        last = self.t0
+        for stage in self.STAGES:
+            end = max(self.ends.get(stage, last), last)
+            times.add(stage, end - last, self.counts[stage])
+            last = end
 
 
-def _extract_stage(run: _Run, files_of: dict[str, list[FileReading]], keys: dict[str, str],
-                   pages: dict[str, int]) -> dict[str, DossierRecord]:
-    """Pass 1d: classify, extract, assemble and cross-check each dossier of the chunk; each
-    record is cached under its fingerprint and its page count noted in `pages`. Returns the
-    dossiers that failed as a whole."""
-    t0 = time.perf_counter()
-    run.progress.stage("分类与字段抽取", len(files_of))
-    # The chunk's Word files go to LibreOffice in one call, in the background, while the
-    # rest of the run goes on: judging then finds their page images converted.
-    from reports.word_pages import start_word_conversion
+class _OcrWorkers:
+    """OCR on this machine: one long task per core takes pages from one queue
+    (flows/stream.py's PageQueue), largest first. A task run per page would cost Prefect's
+    API server more than a small page's reading (its states and events); the pages are
+    still read one at a time per core."""
 
-    start_word_conversion([f for fs in files_of.values() for f in fs], run.settings.cache_dir / "word_pdf")
-    by_pages = sorted(files_of.items(), key=lambda kv: sum(len(f.pages) for f in kv[1]), reverse=True)
-    # On the flow's task runner, as page OCR: on a Dask cluster each dossier is extracted on a
-    # worker (its pages go out, the record goes to the cache there, a page count comes back).
-    # (Not quote()d: a quoted argument reaches a Dask worker still wrapped.)
-    futures = {extract_task.submit(did, fs, run.settings.crosscheck_engine, run.cache, keys[did]): did
-               for did, fs in by_pages}
-    failed = {}
-    for fut in as_completed(list(futures)):
-        did = futures[fut]
-        try:
-            pages[did] = fut.result()
-        except Exception as exc:
-            run.logger.warning("抽取卷宗 %s 失败：%s", did, mask_text(traceback.format_exc())[-400:])
-            failed[did] = _failed_record(did, exc, "extract")
-        run.progress.advance()
-    run.times.add("extract", time.perf_counter() - t0, sum(len(f.pages) for fs in files_of.values() for f in fs))
-    return failed
+    def __init__(self, run: _Run, events: queue.SimpleQueue):
+        from flows.stream import PageQueue
+
+        s = run.settings
+        self.pages = PageQueue(events)
+        self._closing = False
+        self.alive = s.worker_count()
+        self._workers = [ocr_worker_task.submit(n, quote(self.pages), s.ocr_engine, s.ocr_timeout, str(s.cache_dir / "ocr"))
+                         for n in range(1, s.worker_count() + 1)]
+        for fut in self._workers:
+            fut.add_done_callback(lambda f: events.put(("ocr-worker", None, f.result)))
+
+    def put(self, jobs: list) -> None:
+        self.pages.put(jobs)
+        if self.alive <= 0:
+            self.pages.fail_queued(RuntimeError("no OCR worker left"))
+
+    def worker_ended(self, error: Exception | None) -> None:
+        """A worker stopped before the pass told it to (its task run failed): when none is
+        left, the pages still queued fail with a reason instead of waiting for ever."""
+        if self._closing:
+            return
+        self.alive -= 1
+        if self.alive <= 0:
+            self.pages.fail_queued(error or RuntimeError("OCR worker ended"))
+
+    def close(self) -> None:
+        self._closing = True
+        self.pages.stop(len(self._workers))
+        for fut in self._workers:
+            try:
+                fut.wait()
+            except Exception:  # noqa: BLE001 - what it read is already back
+                pass
+
+
+class _OcrTasks:
+    """OCR on a Dask cluster: a task per page, which goes to any worker."""
+
+    def __init__(self, run: _Run, events: queue.SimpleQueue):
+        self._run = run
+        self._events = events
+
+    def put(self, jobs: list) -> None:
+        s = self._run.settings
+        for job in jobs:
+            fut = ocr_page_task.submit(job, s.ocr_engine, s.ocr_timeout, str(s.cache_dir / "ocr"))
+            fut.add_done_callback(lambda f, job=job: self._events.put(("ocr", job, f.result)))
+
+    def worker_ended(self, error) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _index_stage(run: _Run, records: StoredRecords):

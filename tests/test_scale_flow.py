@@ -1,5 +1,5 @@
 """The flow at scale, on a small batch of Word-form dossiers (read without OCR, so each run
-takes seconds): screening in chunks gives the results of screening in one go, and a run
+takes seconds): screening with at most 2 dossiers in flight gives the results of screening all at once, and a run
 killed part-way resumes to the results of an uninterrupted one."""
 from __future__ import annotations
 
