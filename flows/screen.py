@@ -216,7 +216,7 @@ def _first_pass(run: _Run, pending: list, keys: dict[str, str], pages: dict[str,
     and the OCR jobs run (image, regions)."""
     if not pending:
         return {}, []
-    return _PassOne(run, pending, keys, pages).run()
+    return _PassOne(run, pending, keys, pages).run_pass()
 
 
 class _PassOne:
@@ -227,7 +227,7 @@ class _PassOne:
     def __init__(self, run: _Run, pending: list, keys: dict[str, str], pages: dict[str, int]):
         from flows.stream import FirstPass
 
-        self.run_, self.keys, self.pages = run, keys, pages
+        self.run, self.keys, self.pages = run, keys, pages
         self.clock = _PassClock(time.perf_counter())
         # Largest first, here and in the OCR queue: the pass then ends on short work, not on
         # one big dossier on one core while the other waits.
@@ -244,9 +244,9 @@ class _PassOne:
         progress.plan("审查与输出", len(keys))
         progress.start("读取文件")
 
-    def run(self) -> tuple[dict, list[dict]]:
+    def run_pass(self) -> tuple[dict, list[dict]]:
         handlers = {"read": self._on_read, "ocr": self._on_ocr, "extract": self._on_extract}
-        self.ocr = (_OcrTasks if self.run_.settings.dask_address else _OcrWorkers)(self.run_, self.events)
+        self.ocr = (_OcrTasks if self.run.settings.dask_address else _OcrWorkers)(self.run, self.events)
         try:
             self._submit_reads()
             while not self.stream.done():
@@ -264,13 +264,13 @@ class _PassOne:
         self._convert_words()
         for stage in _PassClock.STAGES:
             self.clock.end(stage)
-        self.clock.record(self.run_.times)
+        self.clock.record(self.run.times)
         return self.failed, self.ocr_images
 
     def _on_read(self, did: str, files, error) -> None:
-        self.run_.progress.advance("读取文件")
+        self.run.progress.advance("读取文件")
         if error is not None:
-            self.run_.logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(error))[:200])
+            self.run.logger.warning("读取卷宗 %s 失败：%s", did, mask_text(str(error))[:200])
             self.failed[did] = _failed_record(did, error, "read")
             self.stream.read_failed(did)
             self._submit_reads()
@@ -281,7 +281,7 @@ class _PassOne:
             jobs, ready = self.stream.read(did, files)
             self.ocr_images += [{"image": j.image_path, "regions": j.regions} for j in jobs]
             self.clock.pages("ocr", len(jobs))
-            self.run_.progress.grow("文字识别", len(jobs))
+            self.run.progress.grow("文字识别", len(jobs))
             self.ocr.put(pipeline.costliest_first(jobs))
             if ready:
                 self._submit_extract(did)
@@ -291,7 +291,7 @@ class _PassOne:
             self.clock.end("read")
 
     def _on_ocr(self, job, result, error) -> None:
-        self.run_.progress.advance("文字识别")
+        self.run.progress.advance("文字识别")
         ready = self.stream.ocr_back(job, result, error)
         if ready:
             self._submit_extract(ready)
@@ -299,9 +299,9 @@ class _PassOne:
             self.clock.end("ocr")
 
     def _on_extract(self, did: str, page_count, error) -> None:
-        self.run_.progress.advance("分类与字段抽取")
+        self.run.progress.advance("分类与字段抽取")
         if error is not None:
-            self.run_.logger.warning("抽取卷宗 %s 失败：%s", did,
+            self.run.logger.warning("抽取卷宗 %s 失败：%s", did,
                                      mask_text("".join(traceback.format_exception(error)))[-400:])
             self.failed[did] = _failed_record(did, error, "extract")
         else:
@@ -311,20 +311,20 @@ class _PassOne:
         self._submit_reads()
 
     def _submit_reads(self) -> None:
-        s = self.run_.settings
+        s = self.run.settings
         for did, src in self.stream.next_reads():
-            fut = self.run_.local.submit(read_files_task, {"src": str(src), "work_dir": str(s.work_dir), "dpi": s.dpi})
+            fut = self.run.local.submit(read_files_task, {"src": str(src), "work_dir": str(s.work_dir), "dpi": s.dpi})
             fut.add_done_callback(lambda f, did=did: self.events.put(("read", did, f.result)))
 
     def _submit_extract(self, did: str) -> None:
         """Extraction of a dossier whose pages are all read. On a Dask cluster it runs on a
         worker (its pages go out, the record goes to the cache there, a page count comes
         back); on this machine, on the local pool: the flow's threads are the OCR workers'."""
-        s = self.run_.settings
+        s = self.run.settings
         params = {"dossier_id": did, "files": self.stream.take(did), "crosscheck_engine": s.crosscheck_engine,
-                  "cache": self.run_.cache, "key": self.keys[did]}
+                  "cache": self.run.cache, "key": self.keys[did]}
         # (Not quote()d: a quoted argument reaches a Dask worker still wrapped.)
-        fut = extract_task.submit(**params) if s.dask_address else self.run_.local.submit(extract_task, params)
+        fut = extract_task.submit(**params) if s.dask_address else self.run.local.submit(extract_task, params)
         fut.add_done_callback(lambda f: self.events.put(("extract", did, f.result)))
 
     def _convert_words(self) -> None:
@@ -333,7 +333,7 @@ class _PassOne:
         if self.words:
             from reports.word_pages import start_word_conversion
 
-            start_word_conversion(self.words, self.run_.settings.cache_dir / "word_pdf")
+            start_word_conversion(self.words, self.run.settings.cache_dir / "word_pdf")
         self.words, self.words_dossiers = [], 0
 
 
