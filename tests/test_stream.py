@@ -32,6 +32,17 @@ def _result(text: str) -> OcrResult:
     return OcrResult(lines=[TextLine(text, (0, 0, 1, 1), 0.9, "rapidocr")])
 
 
+def _queued(n_scans: int, sizes=None):
+    """One dossier read, its scans queued for OCR: (stream, queue, events, jobs)."""
+    events = queue.SimpleQueue()
+    pages = PageQueue(events)
+    stream = FirstPass([("D1", Path("d1"))], window=1)
+    stream.next_reads()
+    jobs, _ = stream.read("D1", _files(n_scans, sizes))
+    pages.put(jobs)
+    return stream, pages, events, jobs
+
+
 def test_a_dossier_is_ready_to_extract_only_when_its_last_page_is_back():
     stream = FirstPass([("D1", Path("d1")), ("D2", Path("d2"))], window=4)
     assert [d for d, _ in stream.next_reads()] == ["D1", "D2"]
@@ -81,12 +92,7 @@ def test_no_more_dossiers_are_in_flight_than_the_window_and_a_failed_read_frees_
 
 
 def test_the_page_queue_hands_out_the_largest_page_first_and_stops_each_worker_after_the_pages():
-    events = queue.SimpleQueue()
-    pages = PageQueue(events)
-    stream = FirstPass([("D1", Path("d1"))], window=1)
-    stream.next_reads()
-    jobs, _ = stream.read("D1", _files(3, sizes=[500, 2000, 1000]))
-    pages.put(jobs)
+    _, pages, _, _ = _queued(3, sizes=[500, 2000, 1000])
     pages.stop(2)
     taken = [pages.take() for _ in range(5)]
     assert [j.page for j in taken[:3]] == [2, 3, 1]
@@ -94,12 +100,7 @@ def test_the_page_queue_hands_out_the_largest_page_first_and_stops_each_worker_a
 
 
 def test_pages_queued_when_no_worker_is_left_come_back_failed():
-    events = queue.SimpleQueue()
-    pages = PageQueue(events)
-    stream = FirstPass([("D1", Path("d1"))], window=1)
-    stream.next_reads()
-    jobs, _ = stream.read("D1", _files(2))
-    pages.put(jobs)
+    stream, pages, events, _ = _queued(2)
     assert pages.fail_queued(RuntimeError("no OCR worker left")) == 2
     ready = None
     for _ in range(2):
@@ -125,12 +126,7 @@ def test_an_ocr_worker_reads_each_page_retries_a_failure_once_and_hands_every_pa
 
     monkeypatch.setattr(screen, "_read_page", read_page)
     monkeypatch.setattr(screen.time, "sleep", lambda s: None)
-    events = queue.SimpleQueue()
-    pages = PageQueue(events)
-    stream = FirstPass([("D1", Path("d1"))], window=1)
-    stream.next_reads()
-    jobs, _ = stream.read("D1", _files(3))
-    pages.put(jobs)
+    stream, pages, events, _ = _queued(3)
     pages.stop(2)
     counts = []
     workers = [threading.Thread(target=lambda: counts.append(screen.ocr_worker_task.fn(n, pages, "rapidocr", 5.0, "/tmp")))
