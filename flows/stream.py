@@ -4,7 +4,8 @@ Reading, OCR and extraction overlap: a dossier's pages go to OCR as soon as the 
 read, and the dossier is extracted as soon as its last page is read back, while other
 dossiers are still being read or OCR'd. No core then waits for a stage to end on its
 slowest dossier. `FirstPass` is only the bookkeeping (no Prefect, no threads): the flow
-(flows/screen.py) tells it what came back and submits what it hands out.
+(flows/screen.py) tells it what came back and submits what it hands out. `PageQueue` is the
+queue this machine's OCR workers take pages from (no Prefect either).
 
 Memory stays bounded: at most `window` dossiers are between "read submitted" and
 "extracted"; a dossier's pages leave it when its extraction is handed out.
