@@ -378,6 +378,13 @@ def main(argv=None) -> int:
         print_run(f"adding {names[-1]} to the screened batch", added)
         print(f"== adding one dossier: {len(names) - 1} dossiers screened in {base['wall']:.1f} s; "
               f"adding {names[-1]} then took {added['wall']:.1f} s = {added['wall'] / base['wall']:.1%} of that run")
+        # A floor the fraction cannot go under on a small batch: the added dossier's own
+        # share of the batch's OCR, plus a start-up paid again whatever is added.
+        own, rest = added["pages"].get("ocr", 0), base["pages"].get("ocr", 0)
+        startup = added["wall"] - sum(added["seconds"].values())
+        if own and rest:
+            print(f"   {names[-1]}'s pages to OCR are {own / (own + rest):.1%} of the whole batch's ({own} of {own + rest}); "
+                  f"start-up alone is {startup:.1f} s = {startup / base['wall']:.1%} of the run without it")
         figures.append(f"adding one dossier / screening the batch without it: {added['wall'] / base['wall']:.1%}   (target ≤ 15 %)")
     if args.scaling:
         names = dossier_names(batch)

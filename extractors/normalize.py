@@ -139,7 +139,8 @@ _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": 
                                    "z": "2", "G": "6", "b": "6", "g": "9", "q": "9"})
 _CN_NUM = "〇零○Oo@一二三四五六七八九十两"
 _DATE_CN = re.compile(rf"([{_CN_NUM}][{_CN_NUM}\s]{{3,10}})\s*年\s*([{_CN_NUM}]{{1,3}})\s*月\s*([{_CN_NUM}]{{1,3}})\s*[日号]?")
-_ZERO_PAIR = re.compile(r"[〇零○Oo@]{2}")
+_CN_ZEROS = "〇零○Oo@"
+_ZERO_PAIR = re.compile(rf"[{_CN_ZEROS}]{{2}}")
 # tesseract reads the round 〇 as "GO" between Chinese numerals (二 GO 二四年)
 _CN_ZERO_GO = re.compile(r"(?<=[〇零○O一二三四五六七八九\s])G[O0o](?=\s*[〇零○O一二三四五六七八九年])")
 # a thin 一 read as a dash between Chinese numerals (二〇—一年, at a scanner's 200 dpi)
@@ -147,11 +148,17 @@ _CN_ONE_DASH = re.compile(r"(?<=[〇零○一二三四五六七八九十])[—�
 
 
 def _cn_year(s: str) -> int | None:
-    """二〇一九 -> 2019; OCR reads one 〇 as two (二 O 〇二一): collapse a zero pair to fit."""
+    """二〇一九 -> 2019; OCR reads one 〇 as two (二 O 〇二一): collapse a zero pair to fit.
+    RapidOCR also puts a 〇 before a clean 二〇二三 right after its label (发证日期:〇二〇二三年):
+    a year never starts with a zero, so that one is dropped."""
     s = re.sub(r"\s+", "", s)
-    if len(s) == 5 and _ZERO_PAIR.search(s):
+    if len(s) == 5 and s[0] in _CN_ZEROS and s[1] not in _CN_ZEROS:
+        s = s[1:]
+    elif len(s) == 5 and _ZERO_PAIR.search(s):
         s = _ZERO_PAIR.sub("〇", s, count=1)
-    return cn_to_int(s) if len(s) == 4 else None
+    if len(s) != 4 or s[0] in _CN_ZEROS:
+        return None
+    return cn_to_int(s)
 _DATE_YMD = re.compile(r"(?<!\d)(\d{4})\s*(?:年|[.\-/,、])\s*(\d{1,2})\s*(?:月|[.\-/,、])\s*(\d{1,2})\s*[日号]?(?!\d)")
 _DATE_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})\s*(?:年|[.\-/])\s*(\d{1,2})\s*月?(?![\d.\-/])")
