@@ -22,13 +22,32 @@ from extractors.carriers.ofd import read_ofd
 from extractors.carriers.sheet import read_sheet
 from extractors.carriers.pdf import read_pdf
 from extractors.carriers.sniff import IMAGE_KINDS, sha256_file, sniff
+from extractors.names import is_text, readable
 from extractors.records import FileReading
 
 log = logging.getLogger(__name__)
 
 
 def dossier_id_of(src: Path) -> str:
-    return src.stem if src.is_file() else src.name
+    return readable(src.stem if src.is_file() else src.name)
+
+
+def dossier_ids(sources: list[Path]) -> list[str]:
+    """Each dossier's id, unique in the batch (its outputs' folder): the folder's name or the
+    zip's stem. A zip left beside the folder it was unpacked to (D01/ and D01.zip) is named
+    in full, and an id still taken gets （2）, （3）…: two dossiers never share outputs."""
+    seen: set[str] = set()
+    out = []
+    for src in sources:
+        did = dossier_id_of(src)
+        if did in seen:
+            did = readable(src.name)
+        base, n = did, 2
+        while did in seen:
+            did, n = f"{base}（{n}）", n + 1
+        seen.add(did)
+        out.append(did)
+    return out
 
 
 def _safe(name: str) -> str:
@@ -89,12 +108,12 @@ def _collect(root: Path, prefix: str, work_dir: Path, depth: int,
         here = Path(dirpath)
         for d in list(dirnames):
             if (here / d).is_symlink():
-                rel = prefix + (here / d).relative_to(root).as_posix()
+                rel = prefix + readable((here / d).relative_to(root).as_posix())
                 errors.append(failed(rel, here / d, "", "unknown", "symlink", "指向文件夹"))
                 dirnames.remove(d)
         for name in sorted(filenames):
             path = here / name
-            rel = prefix + path.relative_to(root).as_posix()
+            rel = prefix + readable(path.relative_to(root).as_posix())
             if archive._skip(rel):
                 continue
             if path.is_symlink():
@@ -189,7 +208,8 @@ def read_file(rel: str, path: Path, work_dir: Path, dpi: int = 300) -> FileReadi
     except OSError as e:
         return failed(rel, path, "", "unknown", "corrupt", f"文件无法读取（{type(e).__name__}）")
     work_dir.mkdir(parents=True, exist_ok=True)
-    ext = path.suffix.lower().lstrip(".")
+    ext = readable(path.suffix.lower().lstrip("."))
+    path = _openable(path, work_dir, sha)
     try:
         if kind == "pdf":
             reading = read_pdf(rel, path, work_dir, sha, dpi)
@@ -217,6 +237,21 @@ def read_file(rel: str, path: Path, work_dir: Path, dpi: int = 300) -> FileReadi
     if kind not in ("unknown", "empty") and ext and _ext_mismatch(ext, kind):
         reading.meta["extension_mismatch"] = True
     return reading
+
+
+def _openable(path: Path, work_dir: Path, sha: str) -> Path:
+    """`path`, or, when its name holds bytes that are not text (names.py), a link to it in
+    the work folder under a plain name: readers such as pikepdf cannot open it by its own."""
+    if is_text(str(path)):
+        return path
+    alias = work_dir / "renamed" / (sha[:24] + (path.suffix if is_text(path.suffix) else ""))
+    try:
+        alias.parent.mkdir(parents=True, exist_ok=True)
+        alias.unlink(missing_ok=True)
+        alias.symlink_to(path.resolve())
+    except OSError:
+        return path
+    return alias
 
 
 _EXT_KINDS = {

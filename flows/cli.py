@@ -11,6 +11,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from extractors.names import is_text, readable
 from flows.cli_store import add_store_commands, cmd_decisions_store
 from flows.cli_store import store_problem as _store_problem
 from flows.settings import crosscheck_engine_for
@@ -64,7 +65,12 @@ def cmd_screen(args) -> int:
     out = Path(args.out).resolve()
     if out == batch.resolve() or batch.resolve() in out.parents:
         return _die("输出目录不能位于批次目录之内（会被当作卷宗读取）")
+    if not is_text(str(out)) or (args.registry and not is_text(str(Path(args.registry).resolve()))):
+        return _die("输出目录或登记名册的路径中有无法识别为文字的字节（常见于未转换编码解压的 GBK 文件夹名），请改名后重试")
     out.mkdir(parents=True, exist_ok=True)
+    batch = _by_text_path(batch.resolve(), out)
+    if batch is None:
+        return _die("批次目录的路径中有无法识别为文字的字节（常见于未转换编码解压的 GBK 文件夹名），请改名后重试")
     if args.deployment:
         return _screen_on_server(args, batch, out, as_of, intake)
 
@@ -75,7 +81,7 @@ def cmd_screen(args) -> int:
 
     start_temporary_server()  # boots while the flow's modules import; run_screen waits for it
     settings = RunSettings(
-        batch_dir=str(batch.resolve()),
+        batch_dir=str(batch),
         out_dir=str(out),
         as_of=as_of.isoformat(),
         registry=str(Path(args.registry).resolve()) if args.registry else None,
@@ -95,6 +101,24 @@ def cmd_screen(args) -> int:
     return 0
 
 
+def _by_text_path(batch: Path, out: Path) -> Path | None:
+    """The batch folder by a path that is text. A folder unpacked from a Windows zip by a
+    tool that kept its GBK name holds bytes that Prefect's API (JSON) and the outputs cannot
+    carry: such a batch is read through a link in the output folder, named as it reads
+    (names.readable). The dossiers and files inside are decoded when they are read."""
+    if is_text(str(batch)):
+        return batch
+    link = out / ".batch" / readable(batch.name)
+    try:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(batch, target_is_directory=True)
+    except OSError:
+        return None
+    return link
+
+
 def _print_outcome(summary: list[dict], out: Path) -> None:
     counts: dict[str, int] = {}
     for row in summary:
@@ -109,7 +133,7 @@ def _screen_on_server(args, batch: Path, out: Path, as_of: date, intake: str | N
     from flows.deployment import run_deployed
 
     parameters = {
-        "batch_dir": str(batch.resolve()), "out_dir": str(out), "as_of": as_of.isoformat(),
+        "batch_dir": str(batch), "out_dir": str(out), "as_of": as_of.isoformat(),
         "registry": str(Path(args.registry).resolve()) if args.registry else None, "intake_date": intake,
         "engine": args.engine, "crosscheck": not args.no_crosscheck, "ocr_timeout": args.ocr_timeout,
         "workers": args.workers, "dask_address": args.dask_address,

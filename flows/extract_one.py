@@ -10,9 +10,10 @@ def extract_file(path: Path, work_dir: Path, engine: str = "rapidocr") -> dict:
     from extractors.classify import classify_pages
     from extractors.fields import extract_fields
     from extractors.ingest import read_file
+    from extractors.names import readable
     from extractors.ocr import ocr_page
 
-    reading = read_file(path.name, path, work_dir)
+    reading = read_file(readable(path.name), path, work_dir)
     for page in reading.pages:
         if page.needs_ocr and page.image_path:
             pipeline.apply_ocr(page, ocr_page(page.image_path, engine=engine, cache_dir=work_dir / "ocr"))

@@ -86,6 +86,9 @@ class StoredRecords:
 
             # Its pickle or page images were removed while the run went on.
             return DossierRecord(dossier_id=dossier_id, error=dossier_reason("extract", FileNotFoundError("抽取结果缓存缺失")))
+        # Dossiers of the same bytes (one submission filed twice under two names) share a
+        # cached record; each is still screened, and cross-checked, under its own name.
+        record.dossier_id = dossier_id
         return record
 
     def __iter__(self):

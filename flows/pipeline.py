@@ -17,7 +17,7 @@ import importlib
 from datetime import date
 
 _STEPS = {
-    "dossier_id_of": ("extractors.ingest", "dossier_id_of"),
+    "dossier_ids": ("extractors.ingest", "dossier_ids"),
     "read_dossier_files": ("extractors.ingest", "read_dossier"),
     "OcrJob": ("extractors.ocr_jobs", "OcrJob"),
     "ocr_jobs": ("extractors.ocr_jobs", "ocr_jobs"),

@@ -196,8 +196,7 @@ def _cached_records(run: _Run, sources: list[Path]) -> tuple[dict[str, str], dic
     starts here; each is read and dropped), and the dossiers still to read."""
     t0 = time.perf_counter()
     keys, pages, pending = {}, {}, []
-    for src in sources:
-        did = pipeline.dossier_id_of(src)
+    for did, src in zip(pipeline.dossier_ids(sources), sources):
         keys[did] = dossier_fingerprint(src, run.settings.extraction_key())
         count = run.cache.pages_of(keys[did])
         if count is not None:

@@ -67,3 +67,54 @@ def test_a_finished_screening_exits_with_its_outputs_written_and_its_server_stop
     while _processes_with_home(home) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _processes_with_home(home) == []
+
+
+def test_a_batch_unpacked_with_its_gbk_names_is_screened_under_them(tmp_path):
+    """A batch folder, a dossier and its files named in GBK bytes (a Windows zip unpacked by
+    a tool that kept them): screened, not crashed, and named in the outputs as they read."""
+    import json
+
+    from tests.fixtures.ingest import builders as b
+
+    def gbk(parent, name):
+        return parent / os.fsdecode(name.encode("gbk"))
+
+    dossier = gbk(gbk(tmp_path, "2026年申报"), "鑫源五金厂")
+    dossier.mkdir(parents=True)
+    b.text_pdf(gbk(dossier, "营业执照.pdf"), ["营业执照 统一社会信用代码 91440608MA4X1234XY"])
+    out = tmp_path / "out"
+    proc = run_cli(["screen", str(dossier.parent), "--out", str(out), "--quiet", "--as-of", "2026-05-20"], timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [d["dossier_id"] for d in summary["dossiers"]] == ["鑫源五金厂"] and summary["batch"] == "2026年申报"
+    result = json.loads((out / "鑫源五金厂" / "result.json").read_text(encoding="utf-8"))
+    assert [(f["file"], f.get("error_code")) for f in result["files"]] == [("营业执照.pdf", None)]
+
+
+def test_a_dossier_beside_its_zip_and_its_copy_each_screened_under_its_own_name(tmp_path):
+    """D01/ beside the D01.zip it was unpacked from, and a copy of D01/ under another name:
+    no dossier overwrites another's outputs (the zip and the folder share a stem, the copy
+    shares the folder's bytes), and the copies are told to the reviewer as such."""
+    import json
+    import shutil
+    import zipfile
+
+    from tests.fixtures.ingest import builders as b
+
+    batch = tmp_path / "batch"
+    (batch / "D01").mkdir(parents=True)
+    b.text_pdf(batch / "D01" / "营业执照.pdf", ["营业执照 名称 佛山市高明区甲公司 统一社会信用代码 91440608MA4X1234XY"])
+    shutil.copytree(batch / "D01", batch / "D01副本")
+    other = b.text_pdf(tmp_path / "licence.pdf", ["营业执照 名称 佛山市高明区乙公司"])
+    with zipfile.ZipFile(batch / "D01.zip", "w") as zf:
+        zf.write(other, "营业执照.pdf")
+    out = tmp_path / "out"
+    proc = run_cli(["screen", str(batch), "--out", str(out), "--quiet", "--as-of", "2026-05-20"], timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [d["dossier_id"] for d in summary["dossiers"]] == ["D01", "D01.zip", "D01副本"]
+    results = {d: json.loads((out / d / "result.json").read_text(encoding="utf-8")) for d in ("D01", "D01.zip", "D01副本")}
+    assert {d: r["dossier_id"] for d, r in results.items()} == {d: d for d in results}
+    assert "乙公司" in json.dumps(results["D01.zip"], ensure_ascii=False)
+    same = {d: [w for w in r["warnings"] if "文件内容完全相同" in w] for d, r in results.items()}
+    assert same["D01.zip"] == [] and "D01副本" in same["D01"][0] and "D01" in same["D01副本"][0]

@@ -3,11 +3,13 @@ and originals never touched."""
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
+from extractors import names
 from extractors.carriers import archive
-from extractors.ingest import list_dossiers, open_dossier, read_file
+from extractors.ingest import dossier_id_of, dossier_ids, list_dossiers, open_dossier, read_file
 from tests.fixtures.ingest import builders as b
 
 
@@ -136,3 +138,46 @@ def test_originals_unchanged_after_reading_everything(tmp_path):
     assert _hashes(src) == before
     assert {p: p.stat().st_mtime_ns for p in src.rglob("*")} == mtimes
     assert sorted(p.name for p in src.iterdir()) == sorted(["licence.pdf", "scan.pdf", "form.docx", "id.jpg", "附件.zip"])
+
+
+def _gbk(parent: Path, name: str) -> Path:
+    """`parent / name` with the name's bytes in GBK, as a Windows zip unpacked without
+    converting its names leaves them (Python sees them as surrogate escapes)."""
+    return parent / os.fsdecode(name.encode("gbk"))
+
+
+def test_gbk_names_on_disk_are_decoded_and_their_files_read(tmp_path):
+    src = _gbk(tmp_path / "batch", "鑫源五金厂")
+    (_gbk(src, "成员材料")).mkdir(parents=True)
+    b.text_pdf(_gbk(src, "营业执照.pdf"), ["营业执照 统一社会信用代码 91440608MA4X1234XY"])
+    b.text_pdf(_gbk(_gbk(src, "成员材料"), "张三.pdf"), ["职业资格证书 姓名 张三"])
+    b.text_pdf(src / os.fsdecode(b"\xff\xfe-scan.pdf"), ["申请报告"])  # neither UTF-8 nor GBK
+    before = _hashes(tmp_path / "batch")
+    assert dossier_id_of(src) == "鑫源五金厂"
+    work = tmp_path / "work"
+    files, errors = open_dossier(src, work)
+    readings = [read_file(rel, path, work, dpi=50) for rel, path in files]
+    assert [r.file for r in readings] == ["\\xff\\xfe-scan.pdf", "成员材料/张三.pdf", "营业执照.pdf"] and not errors
+    assert [r.error_code for r in readings] == [None, None, None]  # pikepdf cannot open them by their names
+    assert "91440608MA4X1234XY" in " ".join(ln.text for ln in readings[2].pages[0].lines)
+    assert all(r.file.encode("utf-8") and r.source_path.encode("utf-8") for r in readings)  # result.json can carry them
+    assert _hashes(tmp_path / "batch") == before  # read through links in the work folder, never renamed
+
+
+def test_member_and_disk_names_decode_alike():
+    assert names.decode_name("营业执照.pdf".encode("gbk")) == "营业执照.pdf"
+    assert names.decode_name("营业执照.pdf".encode("utf-8")) == "营业执照.pdf"
+    assert names.readable("营业执照.pdf") == "营业执照.pdf"
+    assert names.readable(os.fsdecode("成员/张三.jpg".encode("gbk"))) == "成员/张三.jpg"
+    assert names.readable(os.fsdecode(b"a\xff.pdf")) == "a\\xff.pdf"
+
+
+def test_dossier_ids_unique_in_the_batch(tmp_path):
+    for name in ("D01", "D01副本", "D02"):
+        (tmp_path / name).mkdir()
+    for name in ("D01.zip", "D02.zip"):
+        b.zip_with_gbk_names(tmp_path / name, {"营业执照.pdf": b"%PDF-1.4"})
+    sources = list_dossiers(tmp_path)
+    assert [p.name for p in sources] == ["D01", "D01.zip", "D01副本", "D02", "D02.zip"]
+    assert dossier_ids(sources) == ["D01", "D01.zip", "D01副本", "D02", "D02.zip"]
+    assert dossier_ids([tmp_path / "D01", tmp_path / "D01", tmp_path / "D01"]) == ["D01", "D01（2）", "D01（3）"]

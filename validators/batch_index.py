@@ -139,6 +139,9 @@ class BatchIndex:
     # aligning (worth_aligning), by pair_key: measured once a batch, on the index's workers,
     # rather than by whichever dossier's judging meets the pair first
     pair_verdicts: dict[tuple, tuple[bool, dict]] = field(default_factory=dict)
+    # dossier id -> the other dossiers of the batch made of exactly the same files (by
+    # content): one submission put into the batch twice, or submitted twice
+    same_files: dict[str, list[str]] = field(default_factory=dict)
 
 
 def norm_id(v: str | None) -> str | None:
@@ -212,9 +215,13 @@ def _fingerprints(args: list[tuple[str, bool, bool]], workers: int) -> dict:
 def build_index(records: list[DossierRecord], registry: list[RegistryRow], workers: int = 1) -> BatchIndex:
     idx = BatchIndex()
     fps = _fingerprints(_fingerprint_args(records), workers)
+    by_files: dict[frozenset[str], list[str]] = {}
     for rec in records:
         key = applicant_key(rec)
         idx.applicants[rec.dossier_id] = key
+        contents = frozenset(f.sha256 for f in rec.files if f.sha256)
+        if contents:
+            by_files.setdefault(contents, []).append(rec.dossier_id)
         for m in rec.members:
             n = norm_id(m.id_number)
             if n:
@@ -244,6 +251,7 @@ def build_index(records: list[DossierRecord], registry: list[RegistryRow], worke
             idx.images.append(ImageEntry(rec.dossier_id, page.file, page.page, dtype,
                                          persons.get((page.file, page.page)), fp, numbers_on_page(page.text),
                                          words_on_page(page.text)))
+    idx.same_files = {did: [o for o in ids if o != did] for ids in by_files.values() if len(ids) > 1 for did in ids}
     idx.image_partners, idx.region_near = image_candidates(idx.images)
     idx.pair_verdicts = pair_verdicts(idx.images, idx.image_partners, workers)
     for row in registry:

@@ -112,6 +112,10 @@ def judge(record: DossierRecord, index: BatchIndex, ruleset: RuleSet, as_of: dt.
     _cite_revocation(record, index, flags)
     if record.error:
         warnings.append(f"申报材料无法完整读取：{record.error}")
+    twins = index.same_files.get(record.dossier_id)
+    if twins:
+        warnings.append(f"本批次中{'、'.join(twins)}的文件与本卷宗的文件内容完全相同：请核实是否同一份申报材料重复放入批次或重复申报；"
+                        f"两份卷宗的人员、账户与扫描件会互相标为重复")
     ordered = [checks[r] for r in CHECK_ORDER]
     rec, reason = recommend(ordered, flags, ruleset)
     if any(f.code == "FUNDING_CONFLICT" for f in flags):

@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from extractors.names import decode_name
 from extractors.nlp import load_yaml
 
 _LIMITS = load_yaml("archive_limits.yaml")
@@ -45,9 +46,8 @@ class Unpacked:
 def member_name(info: zipfile.ZipInfo) -> str:
     """The member's real name.
 
-    Without the UTF-8 flag, zipfile decodes as cp437; undo that and decode the bytes.
-    UTF-8 is tried before GBK because GBK decodes most UTF-8 byte strings into
-    plausible-looking nonsense, while UTF-8 rejects almost every GBK name.
+    Without the UTF-8 flag, zipfile decodes as cp437; undo that and decode the bytes
+    (`names.decode_name`: UTF-8, else GBK).
     """
     if info.flag_bits & _UTF8_FLAG:
         return info.filename
@@ -55,12 +55,7 @@ def member_name(info: zipfile.ZipInfo) -> str:
         raw = info.filename.encode("cp437")
     except UnicodeEncodeError:
         return info.filename
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+    return decode_name(raw) or info.filename
 
 
 def _unsafe_reason(name: str, info: zipfile.ZipInfo) -> str | None:
