@@ -46,7 +46,9 @@ from validators.identifiers import certificate, ric, uscc
 from validators.identifiers import patterns as idpat
 
 _SEP = lb.SEP
-_LEAD = re.compile(r"^[\s:|;,，、.。)]*(?:\([^)]{0,10}\))?[\s:|;,，、。)]*")
+# 」 is how RapidOCR may read the gap's divider after a label (姓名」欧建明): a closing
+# bracket, like ) here, never starts a value.
+_LEAD = re.compile(r"^[\s:|;,，、.。)」]*(?:\([^)]{0,10}\))?[\s:|;,，、。)」]*")
 # spaces OCR leaves between Chinese and digits inside one value (明兴路 43 号)
 _SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+|\s+(?=[\u4e00-\u9fff（）])")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(?:·[\u4e00-\u9fff]{1,12})?")

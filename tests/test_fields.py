@@ -91,6 +91,7 @@ def test_unreadable_page_extracts_nothing():
 @pytest.mark.parametrize("read, expected", [
     ("I 欧耀华", "欧耀华"), ("l欧耀华", "欧耀华"), ("1 欧耀华", "欧耀华"), ("! 欧耀华", "欧耀华"),
     (":| 欧耀华", "欧耀华"), ("丨叶志强", "叶志强"), ("i 谢俊杰", "谢俊杰"), ("j 谭锦辉", "谭锦辉"), ("欧耀华", "欧耀华"),
+    ("」欧建明", "欧建明"), (":」 欧建明", "欧建明"),
     ("I", None), ("Li Wei", None),  # a stroke with no name after it, or a Latin name: no value
 ])
 def test_a_stroke_read_between_label_and_name_is_not_part_of_the_name(read, expected):
