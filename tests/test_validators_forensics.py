@@ -208,6 +208,41 @@ def test_background_delta_sees_a_pasted_patch_on_a_photo(tmp_path):
     assert clean < ela.BG_DELTA <= tampered
 
 
+
+def test_a_value_patched_under_its_label_is_measured_without_the_label(tmp_path):
+    """发证日期: on one line, the date on the line under it: the field's box spans both, and
+    the patch, measured with the label's paper, went unseen (an untuned batch's certificate
+    photo). The value's own lines are measured."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from extractors.records import Provenance
+    from validators.flags.documents import value_box
+
+    rng = np.random.default_rng(5)
+    paper = np.empty((600, 900, 3), np.float32)
+    paper[:] = (236, 232, 220)
+    paper += rng.normal(0, 1.0, paper.shape)
+    im = Image.fromarray(paper.clip(0, 255).astype("uint8"))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 36)
+    draw = ImageDraw.Draw(im)
+    draw.text((60, 200), "发证日期：", font=font, fill=(20, 20, 20))
+    draw.text((90, 250), "2019.06.28", font=font, fill=(20, 20, 20))
+    patch = Image.new("RGB", (230, 46), (241, 238, 230))  # a retyped strip, a little whiter
+    ImageDraw.Draw(patch).text((4, 2), "2021.06.28", font=font, fill=(15, 15, 15))
+    im.paste(patch, (86, 248))
+    im.save(tmp_path / "photo.jpg", quality=90)
+    prov = Provenance(file="证书照片.jpg", page=1, bbox=(60 / 900, 200 / 600, 320 / 900, 296 / 600), confidence=0.99,
+                      text="发证日期：\n2021.06.28", engine="rapidocr", value="2021-06-28")
+    below = value_box(prov)
+    assert below[1] > prov.bbox[1] and below[3] == prov.bbox[3] and below[0] == prov.bbox[0]
+    whole = ela.background_delta(str(tmp_path / "photo.jpg"), prov.bbox)
+    value = ela.background_delta(str(tmp_path / "photo.jpg"), below)
+    assert whole < ela.BG_DELTA <= value
+    # a value read above its label, or a first line holding more than a label: no split known
+    for text in ("2021.06.28\n发证日期：", "发证日期：2021.06.28\n（补发）"):
+        assert value_box(Provenance(file="x", page=1, bbox=prov.bbox, confidence=1.0, text=text, engine="rapidocr")) == prov.bbox
+
 # ------------------------------------------------ the shared page decoder and its users
 # Same pixels, same answers as before the page cache; fewer decodes and copies.
 from extractors import page_image  # noqa: E402

@@ -131,11 +131,20 @@ _LABEL_END = re.compile(r"^.*?[:：”\"。]+\s*")
 
 
 def value_box(p: Provenance):
-    """The part of a line's box that holds the value, not its printed label: a pasted patch
+    """The part of a field's box that holds the value, not its printed label: a pasted patch
     covers only the value, and averaging it with the label hides it. Characters of one
-    line have near-equal widths in CJK print, so the split is proportional."""
+    line have near-equal widths in CJK print, so the split is proportional; a label alone
+    on the first of several lines (发证日期: above 2025.09.18) leaves the lines under it,
+    which are printed at near-equal heights."""
     x0, y0, x1, y1 = p.bbox
-    text = p.text or ""
+    lines = (p.text or "").split("\n")
+    if len(lines) > 1:
+        m = _LABEL_END.match(lines[0])
+        if not m or m.end() < len(lines[0]):
+            return p.bbox  # the first line holds more than its label: no split known
+        top = y0 + (y1 - y0) / len(lines)
+        return (x0, top, x1, y1) if y1 - top > 0.005 else p.bbox
+    text = lines[0]
     m = _LABEL_END.match(text)
     if not m or m.end() >= len(text):
         return p.bbox
