@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 
 from extractors.carriers import archive
@@ -245,10 +246,13 @@ def _openable(path: Path, work_dir: Path, sha: str) -> Path:
     if is_text(str(path)):
         return path
     alias = work_dir / "renamed" / (sha[:24] + (path.suffix if is_text(path.suffix) else ""))
+    # made beside and renamed into place: another reader of the same bytes may be here too
+    tmp = alias.with_name(f"{alias.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         alias.parent.mkdir(parents=True, exist_ok=True)
-        alias.unlink(missing_ok=True)
-        alias.symlink_to(path.resolve())
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(path.resolve())
+        os.replace(tmp, alias)
     except OSError:
         return path
     return alias
